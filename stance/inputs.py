@@ -1,0 +1,99 @@
+"""Accept the input shapes users have: (text, target) pairs, dicts, pandas DataFrames, ``datasets.Dataset``."""
+from __future__ import annotations
+
+from typing import Any, Iterable
+
+from .encoding import InputError, Item
+
+
+def _span(text: str, target: str) -> tuple[int | None, int | None]:
+    i = text.find(target)
+    if i < 0:
+        i = text.lower().find(target.lower())
+    return (i, i + len(target)) if i >= 0 and target else (None, None)
+
+
+def _missing(v) -> bool:
+    return v is None or (isinstance(v, float) and v != v)  # pandas writes NaN for a missing value
+
+
+def _item_from_mapping(r: dict, n: int) -> Item:
+    if "text" not in r:
+        raise InputError(f"row {n}: missing field 'text' (has {sorted(r)})")
+    text = r["text"]
+    if not isinstance(text, str) or not text.strip():
+        raise InputError(f"row {n}: empty text")
+    ts, te = r.get("target_start"), r.get("target_end")
+    target = r.get("target")
+    if _missing(ts):
+        if _missing(target):
+            raise InputError(f"row {n}: missing field 'target' (or 'target_start'/'target_end')")
+        ts, te = _span(text, str(target))
+    hs, he = r.get("holder_start"), r.get("holder_end")
+    if not _missing(hs):
+        hs, he = int(hs), int(he)
+    elif not _missing(r.get("holder")) and r.get("holder"):
+        hs, he = _span(text, str(r["holder"]))
+        if hs is None:
+            raise InputError(f"row {n}: holder {r['holder']!r} does not occur in the text")
+    else:
+        hs = he = None
+    ts = None if _missing(ts) else ts
+    topic = None if ts is not None else str(target)
+    return Item(text, None if ts is None else int(ts), None if te is None else int(te), topic, hs, he).validate(n)
+
+
+def as_items(X: Any) -> list[Item]:
+    """Normalise ``X`` to a list of :class:`Item`.
+
+    Accepted: a ``datasets.Dataset`` or ``pandas.DataFrame`` with ``text`` and ``target`` (or
+    ``target_start``/``target_end``) columns; a list of dicts with those keys; a list of ``(text, target)``
+    pairs where ``target`` is a string (found in the text, else used as a topic) or a ``(start, end)`` span;
+    a list of :class:`Item`.
+
+    >>> as_items([("Beijing is uneasy.", "Beijing")])[0].target_end
+    7
+    """
+    if hasattr(X, "to_list") and hasattr(X, "column_names"):  # datasets.Dataset
+        X = X.to_list()
+    if hasattr(X, "to_dict") and hasattr(X, "columns"):  # pandas.DataFrame
+        cols = set(X.columns)
+        if "text" not in cols or not ({"target"} <= cols or {"target_start", "target_end"} <= cols):
+            raise InputError(f"DataFrame needs columns 'text' and 'target' (or 'target_start', 'target_end'); "
+                             f"it has {sorted(cols)}")
+        records: Iterable = X.to_dict("records")
+    else:
+        records = X
+    out = []
+    for n, r in enumerate(records):
+        if isinstance(r, Item):
+            out.append(r.validate(n))
+        elif isinstance(r, dict):
+            out.append(_item_from_mapping(r, n))
+        elif isinstance(r, (tuple, list)) and len(r) in (2, 3):
+            text, tgt = r[0], r[1]
+            if not isinstance(text, str) or not text.strip():
+                raise InputError(f"row {n}: empty text")
+            if isinstance(tgt, (tuple, list)):
+                d = {"text": text, "target_start": tgt[0], "target_end": tgt[1]}
+            else:
+                d = {"text": text, "target": tgt}
+            if len(r) == 3 and r[2] is not None:
+                d["holder"] = r[2]
+            out.append(_item_from_mapping(d, n))
+        else:
+            raise InputError(f"row {n}: expected (text, target), a dict or an Item, got {type(r).__name__}")
+    return out
+
+
+def labels_of(X: Any, y: Any, label_col: str = "label") -> list[str] | None:
+    """Labels from ``y`` or, when ``y`` is None, from the ``label`` column of a Dataset/DataFrame/dicts."""
+    if y is not None:
+        return [str(v) for v in y]
+    if hasattr(X, "column_names") and label_col in X.column_names:
+        return [str(v) for v in X[:][label_col]]
+    if hasattr(X, "columns") and label_col in X.columns:
+        return [str(v) for v in X[label_col]]
+    if isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:
+        return [str(r[label_col]) for r in X]
+    return None

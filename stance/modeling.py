@@ -1,0 +1,278 @@
+"""One encoder, low-rank adapters, learned target/holder markers, and a small head per task.
+
+A saved model folder holds only what it adds to the PyPI backbone: the adapters, marker embeddings, layer norms
+and heads (``adapter.safetensors``, about 3 MB for MiniLM), the label sets, temperatures, training settings and a
+model card. A model built from a bare config (tests) embeds its whole backbone, since no package provides it.
+"""
+from __future__ import annotations
+
+import json
+import math
+from pathlib import Path
+from typing import Sequence
+
+import torch
+from torch import nn
+
+from .backbone import ModelError, backbone_path, set_offline
+from .encoding import H_OPEN, Item, collate, encode, length_sorted_batches
+
+FORMAT = "stance-model/1"
+WEIGHTS = "adapter.safetensors"
+BACKBONE_WEIGHTS = "backbone.safetensors"
+
+
+class LoRALinear(nn.Module):
+    """``base(x) + scale * B(A(x))`` with ``base`` frozen; ``merge()`` folds the update into ``base`` for speed."""
+
+    def __init__(self, base: nn.Linear, r: int, alpha: float, dropout: float = 0.0):
+        super().__init__()
+        self.base, self.r, self.scale = base, r, alpha / r
+        self.lora_a = nn.Parameter(torch.empty(r, base.in_features))
+        self.lora_b = nn.Parameter(torch.zeros(base.out_features, r))
+        nn.init.kaiming_uniform_(self.lora_a, a=math.sqrt(5))
+        self.drop = nn.Dropout(dropout)
+        self.merged = False
+
+    def forward(self, x):
+        if self.merged:
+            return self.base(x)
+        return self.base(x) + (self.drop(x) @ self.lora_a.t() @ self.lora_b.t()) * self.scale
+
+    @torch.no_grad()
+    def merge(self, on: bool = True):
+        if on != self.merged:
+            delta = (self.lora_b @ self.lora_a) * self.scale
+            self.base.weight += delta if on else -delta
+            self.merged = on
+
+
+class Head(nn.Module):
+    def __init__(self, d_in: int, d_hidden: int, n_out: int, dropout: float):
+        super().__init__()
+        self.net = nn.Sequential(nn.Dropout(dropout), nn.Linear(d_in, d_hidden), nn.GELU(), nn.Dropout(dropout),
+                                 nn.Linear(d_hidden, n_out))
+
+    def forward(self, x):
+        return self.net(x)
+
+
+class StanceModel(nn.Module):
+    """Encoder + adapters + heads. ``tasks`` maps a task name to its ordered label list.
+
+    >>> m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    >>> m.predict_proba([Item("Biden praised the deal.", 0, 5)], "sentiment").shape
+    (1, 3)
+    """
+
+    def __init__(self, encoder, tokenizer, tasks: dict[str, list[str]], *, backbone: str | None = "minilm",
+                 lora_r: int = 16, lora_alpha: float = 32.0, lora_dropout: float = 0.05, head_dropout: float = 0.1,
+                 max_length: int = 128):
+        super().__init__()
+        self.encoder, self.tokenizer = encoder, tokenizer
+        self.backbone = backbone  # None: the backbone is embedded in the saved folder
+        self.hp = {"lora_r": lora_r, "lora_alpha": lora_alpha, "lora_dropout": lora_dropout,
+                   "head_dropout": head_dropout, "max_length": max_length}
+        for p in self.encoder.parameters():
+            p.requires_grad = False
+        layers = self.encoder.encoder if hasattr(self.encoder, "encoder") else self.encoder
+        for name, mod in list(layers.named_modules()):
+            for cname, child in list(mod.named_children()):
+                if isinstance(child, nn.Linear):
+                    setattr(mod, cname, LoRALinear(child, lora_r, lora_alpha, lora_dropout))
+        for mod in self.encoder.modules():
+            if isinstance(mod, nn.LayerNorm):
+                for p in mod.parameters():
+                    p.requires_grad = True
+        h = self.encoder.config.hidden_size
+        self.hidden = h
+        self.markers = nn.Parameter(torch.randn(4, h) * 0.02)
+        self.heads = nn.ModuleDict()
+        self.labels: dict[str, list[str]] = {}
+        self.temperature: dict[str, float] = {}
+        for task, labels in tasks.items():
+            self.add_task(task, labels)
+        self.info: dict = {}
+
+    # -- construction -------------------------------------------------------------------------------------------
+    @classmethod
+    def from_backbone(cls, tasks: dict[str, list[str]], backbone: str = "minilm", **kw) -> "StanceModel":
+        from transformers import AutoModel, AutoTokenizer
+
+        set_offline()
+        path = backbone_path(backbone)
+        enc = AutoModel.from_pretrained(path, local_files_only=True)
+        tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
+        return cls(enc, tok, tasks, backbone=backbone, **kw)
+
+    @classmethod
+    def tiny(cls, tasks: dict[str, list[str]], seed: int = 0, **kw) -> "StanceModel":
+        """A small randomly initialised model (2 layers, width 32) for tests; uses the MiniLM tokenizer."""
+        from transformers import AutoTokenizer, BertConfig, BertModel
+
+        set_offline()
+        torch.manual_seed(seed)
+        tok = AutoTokenizer.from_pretrained(backbone_path("minilm"), local_files_only=True)
+        cfg = BertConfig(vocab_size=tok.vocab_size, hidden_size=32, num_hidden_layers=2, num_attention_heads=2,
+                         intermediate_size=64, max_position_embeddings=256)
+        kw.setdefault("lora_r", 4)
+        kw.setdefault("lora_alpha", 8)
+        return cls(BertModel(cfg, add_pooling_layer=False), tok, tasks, backbone=None, **kw)
+
+    def add_task(self, task: str, labels: Sequence[str]) -> None:
+        labels = list(labels)
+        if len(set(labels)) != len(labels) or len(labels) < 2:
+            raise ValueError(f"task {task!r}: need at least two distinct labels, got {labels}")
+        self.heads[task] = Head(3 * self.hidden, self.hidden, len(labels), self.hp["head_dropout"])
+        self.labels[task] = labels
+        self.temperature[task] = 1.0
+
+    def extend_labels(self, task: str, new_labels: Sequence[str]) -> None:
+        """Add labels to a task's head, keeping what the old rows learned (few-shot extension)."""
+        old = self.heads[task].net[-1]
+        add = [l for l in new_labels if l not in self.labels[task]]
+        if not add:
+            return
+        new = nn.Linear(old.in_features, old.out_features + len(add))
+        with torch.no_grad():
+            new.weight[: old.out_features] = old.weight
+            new.bias[: old.out_features] = old.bias
+            new.weight[old.out_features:].normal_(0, 0.02)
+            new.bias[old.out_features:] = old.bias.mean()
+        self.heads[task].net[-1] = new
+        self.labels[task] = self.labels[task] + add
+
+    # -- forward --------------------------------------------------------------------------------------------------
+    def lora_modules(self):
+        return [m for m in self.modules() if isinstance(m, LoRALinear)]
+
+    def merge_adapters(self, on: bool = True) -> None:
+        for m in self.lora_modules():
+            m.merge(on)
+
+    def features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        emb = self.encoder.get_input_embeddings()(batch["input_ids"])
+        mk = batch["markers"]
+        if (mk > 0).any():
+            emb = torch.where((mk > 0).unsqueeze(-1), self.markers.to(emb.dtype)[(mk - 1).clamp(min=0)], emb)
+        att = batch["attention_mask"]
+        hs = self.encoder(inputs_embeds=emb, attention_mask=att).last_hidden_state
+        idx = torch.arange(hs.size(0))
+        tgt = hs[idx, batch["target_pos"]]
+        hpos = batch["holder_pos"]
+        hold = hs[idx, hpos.clamp(min=0)] * (hpos >= 0).unsqueeze(-1).to(hs.dtype)
+        m = att.unsqueeze(-1).to(hs.dtype)
+        mean = (hs * m).sum(1) / m.sum(1).clamp(min=1)
+        return torch.cat([tgt, mean, hold], dim=-1)
+
+    def forward(self, batch: dict[str, torch.Tensor], task: str) -> torch.Tensor:
+        return self.heads[task](self.features(batch))
+
+    # -- inference -------------------------------------------------------------------------------------------------
+    @torch.inference_mode()
+    def logits(self, items: Sequence[Item], tasks: Sequence[str], batch_size: int = 64, bf16: bool = True,
+               progress: bool = False) -> dict[str, torch.Tensor]:
+        """Temperature-scaled logits of several heads from one encoder pass per item (length-sorted batches)."""
+        was_training = self.training
+        self.eval()
+        self.merge_adapters(True)
+        try:
+            enc = encode(self.tokenizer, items, self.hp["max_length"])
+            out = {t: torch.empty(len(items), len(self.labels[t])) for t in tasks}
+            batches = length_sorted_batches([len(e.input_ids) for e in enc], batch_size)
+            it = batches
+            if progress:
+                from tqdm.auto import tqdm
+
+                it = tqdm(batches, desc="scoring", unit="batch")
+            for b in it:
+                batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0)
+                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                    feats = self.features(batch)
+                    for t in tasks:
+                        out[t][b] = self.heads[t](feats).float() / self.temperature[t]
+            return out
+        finally:
+            if was_training:
+                self.train()
+
+    def predict_proba(self, items: Sequence[Item], task: str, **kw):
+        return torch.softmax(self.logits(items, [task], **kw)[task], -1).numpy()
+
+    # -- persistence -----------------------------------------------------------------------------------------------
+    def trainable_state(self) -> dict[str, torch.Tensor]:
+        return {k: v.detach().clone() for k, v in self.named_parameters() if v.requires_grad}
+
+    def save(self, path: str | Path, card: str | None = None) -> Path:
+        from safetensors.torch import save_file
+
+        path = Path(path)
+        path.mkdir(parents=True, exist_ok=True)
+        self.merge_adapters(False)
+        save_file({k: v.contiguous() for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
+        if self.backbone is None:
+            state = {k.replace(".base.", "."): v.contiguous() for k, v in self.encoder.state_dict().items()
+                     if ".lora_" not in k}  # the plain backbone: adapters go to WEIGHTS
+            save_file(state, str(path / BACKBONE_WEIGHTS))
+        cfg = {"format": FORMAT, "backbone": self.backbone, "tasks": self.labels, "temperature": self.temperature,
+               "hyperparameters": self.hp, "encoder_config": self.encoder.config.to_dict(), "info": self.info}
+        (path / "config.json").write_text(json.dumps(cfg, indent=2, default=str))
+        if card is not None:
+            (path / "README.md").write_text(card)
+        return path
+
+    @classmethod
+    def load(cls, path: str | Path) -> "StanceModel":
+        from safetensors import SafetensorError
+        from safetensors.torch import load_file
+        from transformers import AutoConfig, AutoModel, AutoTokenizer
+
+        set_offline()
+        path = Path(path)
+        cfg_file = path / "config.json"
+        if not cfg_file.exists():
+            raise ModelError(f"{path}: not a stance model folder (no config.json)")
+        try:
+            cfg = json.loads(cfg_file.read_text())
+        except json.JSONDecodeError as e:
+            raise ModelError(f"{cfg_file}: corrupt config ({e})") from e
+        if cfg.get("format") != FORMAT:
+            raise ModelError(f"{path}: not a stance model folder (config format {cfg.get('format')!r}, "
+                             f"expected {FORMAT!r}); a plain transformers model needs StanceClassifier(...).fit first")
+        hp = cfg["hyperparameters"]
+        if cfg["backbone"] is None:
+            ecfg = dict(cfg["encoder_config"])
+            mtype = ecfg.pop("model_type")
+            enc = AutoModel.from_config(AutoConfig.for_model(mtype, **ecfg))
+            try:
+                missing, _ = enc.load_state_dict(load_file(str(path / BACKBONE_WEIGHTS)), strict=False)
+                if [k for k in missing if not k.startswith("pooler.")]:
+                    raise RuntimeError(f"missing tensors {missing[:3]}")
+            except (FileNotFoundError, SafetensorError, RuntimeError) as e:
+                raise ModelError(f"{path / BACKBONE_WEIGHTS}: missing or corrupt embedded backbone ({e})") from e
+            tok = AutoTokenizer.from_pretrained(backbone_path("minilm"), local_files_only=True)
+        else:
+            bp = backbone_path(cfg["backbone"])
+            enc = AutoModel.from_pretrained(bp, local_files_only=True)
+            tok = AutoTokenizer.from_pretrained(bp, local_files_only=True)
+        model = cls(enc, tok, cfg["tasks"], backbone=cfg["backbone"], **hp)
+        try:
+            state = load_file(str(path / WEIGHTS))
+        except (FileNotFoundError, SafetensorError, OSError) as e:
+            raise ModelError(f"{path / WEIGHTS}: missing or corrupt adapter weights ({e})") from e
+        own = dict(model.named_parameters())
+        missing = [k for k, v in own.items() if v.requires_grad and k not in state]
+        unknown = [k for k in state if k not in own]
+        if missing or unknown:
+            raise ModelError(f"{path / WEIGHTS}: weights do not match the config (missing {missing[:3]}, "
+                             f"unexpected {unknown[:3]})")
+        with torch.no_grad():
+            for k, v in state.items():
+                if own[k].shape != v.shape:
+                    raise ModelError(f"{path / WEIGHTS}: {k} has shape {tuple(v.shape)}, expected "
+                                     f"{tuple(own[k].shape)}")
+                own[k].copy_(v)
+        model.temperature = {k: float(v) for k, v in cfg["temperature"].items()}
+        model.info = cfg.get("info", {})
+        model.eval()
+        return model
