@@ -1,0 +1,46 @@
+"""stance: who in a news article takes which attitude, how the text portrays them, and their stance on a topic.
+
+>>> import stance
+>>> clf = stance.load("default", task="sentiment")
+>>> clf.predict([("Critics praised the mayor for the rescue plan.", "mayor")])[0]
+'positive'
+
+The public surface: :func:`load`, :class:`StanceClassifier`, :class:`TrainingArguments`, :func:`load_dataset`,
+:func:`load_file`, :func:`evaluate`, :func:`evaluate_dataset`, :func:`analyze`, :func:`score_corpus`,
+:func:`score_frame`. Names load lazily so ``import stance`` stays fast.
+"""
+from __future__ import annotations
+
+from importlib import import_module
+
+__version__ = "0.1.0"
+
+_EXPORTS = {
+    "StanceClassifier": "stance.estimator",
+    "load_model": "stance.estimator",
+    "TrainingArguments": "stance.training",
+    "load_dataset": "stance.data",
+    "load_file": "stance.data",
+    "evaluate": "stance.evaluation",
+    "evaluate_dataset": "stance.evaluation",
+    "analyze": "stance.analysis",
+    "ArticleAnalysis": "stance.analysis",
+    "score_corpus": "stance.corpus",
+    "score_frame": "stance.corpus",
+    "TASK_LABELS": "stance.labels",
+}
+__all__ = ["load", *_EXPORTS]
+
+
+def load(name: str = "default", task: str = "sentiment"):
+    """A ready :class:`StanceClassifier` for ``task`` on a shipped model name or a model folder."""
+    from .estimator import StanceClassifier, load_model
+
+    load_model(name)  # fail early, with the list of shipped models, on a bad name
+    return StanceClassifier(task=task, model=name)
+
+
+def __getattr__(name):
+    if name in _EXPORTS:
+        return getattr(import_module(_EXPORTS[name]), name)
+    raise AttributeError(f"module 'stance' has no attribute {name!r}")

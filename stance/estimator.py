@@ -158,7 +158,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                                                    progress=progress)
 
     def predict(self, X, **kw) -> np.ndarray:
-        return self.classes_[self.predict_proba(X, **kw).argmax(1)] if len(as_items(X)) else np.array([])
+        proba = self.predict_proba(X, **kw)
+        return self.classes_[proba.argmax(1)] if len(proba) else np.array([], dtype=object)
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the fitted model folder (adapters, heads, label sets, settings)."""

@@ -15,6 +15,10 @@ import json
 import random
 import re
 from pathlib import Path
+import sys
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stance.data import clean_dse_sentence  # noqa: E402
 
 POOLS = {
     "dismissive": r"\b(dismiss\w*|brush\w* (off|aside)|shrug\w*|not up to|no business|downplay\w*|scoff\w*|"
@@ -57,28 +61,6 @@ def newsmtsc(root: Path):
                    "locator": {"file": fname, "primary_gid": row["primary_gid"]}, "holders": holders}
 
 
-_BRACKET = re.compile(r"\[([^\[\]]+)\]")
-
-
-def clean_dse(sent: str):  # noqa: kept for the record of round 1; the loader uses stance.data.clean_dse_sentence
-    """Remove DSE's entity brackets; return clean text and entity spans widened to whole words."""
-    out, spans, last = [], [], 0
-    for m in _BRACKET.finditer(sent):
-        out.append(sent[last:m.start()])
-        start = sum(len(p) for p in out)
-        out.append(m.group(1))
-        spans.append([start, start + len(m.group(1))])
-        last = m.end()
-    out.append(sent[last:])
-    text = "".join(out)
-    for s in spans:  # "[Los Angele]s" -> "Los Angeles"
-        while s[1] < len(text) and text[s[1]].isalnum():
-            s[1] += 1
-    lead = len(text) - len(text.lstrip())
-    text = text.strip()
-    return text, [(a - lead, b - lead) for a, b in spans]
-
-
 def dse(root: Path):
     groups = {}
     for split in ("train", "valid", "test"):
@@ -86,7 +68,7 @@ def dse(root: Path):
             parts = line.rstrip("\n").split("\t")
             if len(parts) != 4:
                 continue
-            text, spans = clean_dse(parts[0])
+            text, spans = clean_dse_sentence(parts[0])
             g = groups.setdefault(text, {"source": "dse", "source_id": f"{split}:{i}", "text": text,
                                          "locator": {"split": split, "line": i}, "holders": []})
             for s in spans:

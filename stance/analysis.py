@@ -1,0 +1,248 @@
+"""``analyze``: every actor of an article with its attitude, sentiment, stance (given a topic) and evidence.
+
+>>> import stance
+>>> res = stance.analyze("Beijing is unsettled by the pact. The deal was signed in Vladivostok.")
+>>> [a.name for a in res.actors]
+['China']
+"""
+from __future__ import annotations
+
+import json
+import sys
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+
+import numpy as np
+
+from .actors import ActorFinder
+from .encoding import Item, encode
+from .estimator import DEFAULT_MODEL, load_model
+from .labels import NEUTRAL_LABEL
+
+EVIDENCE_SHOWN = 5  # evidence passages per actor in the table (JSON keeps all)
+
+
+@dataclass
+class Label:
+    label: str
+    score: float
+    scores: dict[str, float]
+
+
+@dataclass
+class StanceLabel(Label):
+    topic: str = ""
+
+
+@dataclass
+class Mention:
+    text: str
+    start: int
+    end: int
+
+
+@dataclass
+class Evidence:
+    text: str
+    start: int
+    end: int
+    attitude: str
+    attitude_score: float
+    sentiment: str
+    mention: Mention
+
+
+@dataclass
+class Actor:
+    name: str
+    type: str
+    aliases: list[str]
+    mentions: list[Mention]
+    attitude: Label
+    sentiment: Label
+    stance: StanceLabel | None
+    evidence: list[Evidence]
+
+
+@dataclass
+class ArticleAnalysis:
+    """The result of :func:`analyze`: plain data, offsets into ``text``."""
+
+    text: str
+    actors: list[Actor]
+    topic: str | None = None
+    model: str = DEFAULT_MODEL
+    n_passages: int = 0
+    warnings: list[str] = field(default_factory=list)
+
+    def to_dict(self, with_text: bool = False) -> dict:
+        d = asdict(self)
+        if not with_text:
+            d.pop("text")
+        return d
+
+    def to_json(self, indent: int | None = 2) -> str:
+        return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
+
+    def actor(self, name: str) -> Actor | None:
+        """The actor called ``name`` or having it as an alias."""
+        for a in self.actors:
+            if a.name == name or name in a.aliases:
+                return a
+        return None
+
+    def table(self) -> str:
+        """A plain-text table, one actor per line."""
+        if not self.actors:
+            return "No actors found."
+        rows = [("actor", "type", "attitude", "sentiment", "stance" if self.topic else "", "mentions")]
+        for a in self.actors:
+            rows.append((a.name, a.type, f"{a.attitude.label} {a.attitude.score:.2f}",
+                         f"{a.sentiment.label} {a.sentiment.score:.2f}",
+                         f"{a.stance.label} {a.stance.score:.2f}" if a.stance else "", str(len(a.mentions))))
+        w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+        lines.insert(1, "  ".join("-" * x for x in w).rstrip())
+        out = "\n".join(lines)
+        for a in self.actors:
+            strong = [e for e in a.evidence if e.attitude == a.attitude.label and e.attitude != "neutral"]
+            if strong:
+                e = strong[0]
+                snippet = e.text if len(e.text) <= 160 else e.text[:157] + "..."
+                out += f"\n\n{a.name} — {a.attitude.label} [{e.start}:{e.end}]\n  “{snippet}”"
+        if self.warnings:
+            out += "\n\nWarnings:\n" + "\n".join(f"  - {w}" for w in self.warnings)
+        return out
+
+
+def read_article(path: str) -> str:
+    """Read a UTF-8 article; non-text bytes or another encoding give an error naming the file."""
+    if path == "-":
+        data = sys.stdin.buffer.read()
+        name = "<stdin>"
+    else:
+        p = Path(path)
+        if not p.is_file():
+            raise ValueError(f"{p}: no such file")
+        data = p.read_bytes()
+        name = str(p)
+    if b"\x00" in data[:8192]:
+        raise ValueError(f"{name}: looks like a binary file (NUL bytes), not a text article")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        raise ValueError(f"{name}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
+                         f"convert it, e.g. iconv -f latin1 -t utf-8") from e
+
+
+@dataclass
+class _Pair:
+    actor: int
+    sentence: int
+    mention: object  # RawMention
+
+
+def _aggregate(task: str, labels: list[str], probs: np.ndarray) -> Label:
+    """Codebook rule: the label best supported across passages; neutral only when no passage shows one."""
+    mean = probs.mean(0)
+    neutral = NEUTRAL_LABEL.get(task)
+    scores = {l: round(float(v), 4) for l, v in zip(labels, mean)}
+    if task == "attitude" and neutral in labels:
+        arg = probs.argmax(1)
+        ni = labels.index(neutral)
+        support = np.zeros(len(labels))
+        for row, a in zip(probs, arg):
+            if a != ni:
+                support[a] += row[a]
+        if support.any():
+            best = int(support.argmax())
+            return Label(labels[best], round(float(probs[arg == best, best].max()), 4), scores)
+        return Label(neutral, round(float(mean[ni]), 4), scores)
+    best = int(mean.argmax())
+    return Label(labels[best], round(float(mean[best]), 4), scores)
+
+
+def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
+            aliases: dict[str, list[str]] | None = None, batch_size: int = 64) -> ArticleAnalysis:
+    """Analyse one article.
+
+    ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
+    ``aliases`` adds alias-table entries, e.g. ``{"European Union": ["Brussels", "the bloc"]}``.
+    """
+    if not isinstance(text, str):
+        raise TypeError(f"analyze needs a str, got {type(text).__name__}; read files with stance.analysis."
+                        f"read_article")
+    if not text.strip():
+        return ArticleAnalysis(text, [], topic, str(model))
+    sentences, groups = _finder(aliases)(text)
+    if not groups:
+        return ArticleAnalysis(text, [], topic, str(model))
+    m = load_model(model)
+    pairs: list[_Pair] = []
+    for ai, g in enumerate(groups):
+        seen = set()
+        for mn in g.mentions:
+            if mn.role == "location" or mn.sentence in seen:
+                continue
+            seen.add(mn.sentence)
+            pairs.append(_Pair(ai, mn.sentence, mn))
+    items = []
+    for p in pairs:
+        s0, s1 = sentences[p.sentence]
+        items.append(Item(text[s0:s1], p.mention.start - s0, p.mention.end - s0))
+    tasks = [t for t in ("attitude", "sentiment") if t in m.labels]
+    logits = m.logits(items, tasks, batch_size=batch_size)
+    probs = {t: torch_softmax(logits[t]) for t in tasks}
+    warnings = []
+    truncated = sum(e.truncated for e in encode(m.tokenizer, items, m.hp["max_length"]))
+    if truncated:
+        warnings.append(f"{truncated} passage(s) longer than {m.hp['max_length']} tokens were read in a window "
+                        f"around the actor mention; the rest of those sentences was not seen")
+    stance_probs = None
+    if topic and "stance" in m.labels:
+        sent_ids = sorted({p.sentence for p in pairs})
+        st_items = [Item(text[sentences[s][0]:sentences[s][1]], topic=topic) for s in sent_ids]
+        st = torch_softmax(m.logits(st_items, ["stance"], batch_size=batch_size)["stance"])
+        stance_probs = {s: st[i] for i, s in enumerate(sent_ids)}
+    actors = []
+    for ai, g in enumerate(groups):
+        idx = [i for i, p in enumerate(pairs) if p.actor == ai]
+        if not idx:
+            continue
+        att = _aggregate("attitude", m.labels["attitude"], probs["attitude"][idx]) if "attitude" in probs else None
+        sen = _aggregate("sentiment", m.labels["sentiment"], probs["sentiment"][idx])
+        stn = None
+        if stance_probs is not None:
+            sp = np.stack([stance_probs[pairs[i].sentence] for i in idx])
+            lab = _aggregate("stance", m.labels["stance"], sp)
+            stn = StanceLabel(lab.label, lab.score, lab.scores, topic=topic)
+        evidence = []
+        for i in idx:
+            p = pairs[i]
+            s0, s1 = sentences[p.sentence]
+            pa = probs["attitude"][i] if "attitude" in probs else None
+            a_lab = m.labels["attitude"][int(pa.argmax())] if pa is not None else ""
+            evidence.append(Evidence(text[s0:s1], s0, s1, a_lab, round(float(pa.max()), 4) if pa is not None else 0.0,
+                                     m.labels["sentiment"][int(probs["sentiment"][i].argmax())],
+                                     Mention(p.mention.text, p.mention.start, p.mention.end)))
+        evidence.sort(key=lambda e: (e.attitude != (att.label if att else ""), -e.attitude_score, e.start))
+        actors.append(Actor(g.name, g.type, g.aliases,
+                            [Mention(x.text, x.start, x.end) for x in g.mentions if x.role != "location"],
+                            att, sen, stn, evidence))
+    return ArticleAnalysis(text, actors, topic, str(model), len(items), warnings)
+
+
+def torch_softmax(t) -> np.ndarray:
+    import torch
+
+    return torch.softmax(t.float(), -1).numpy()
+
+
+_FINDERS: dict = {}
+
+
+def _finder(aliases):
+    key = json.dumps(aliases, sort_keys=True) if aliases else ""
+    if key not in _FINDERS:
+        _FINDERS[key] = ActorFinder(aliases)
+    return _FINDERS[key]

@@ -1,0 +1,228 @@
+"""The ``stance`` command: analyze, evaluate, predict, train, score, bench."""
+from __future__ import annotations
+
+import argparse
+import json
+import sys
+from pathlib import Path
+
+
+def _err(msg: str) -> int:
+    print(f"stance: error: {msg}", file=sys.stderr)
+    return 2
+
+
+def cmd_evaluate(a) -> int:
+    from .data import DATASETS, load_file
+    from .estimator import StanceClassifier
+    from .evaluation import evaluate, evaluate_dataset
+    from .labels import TASK_LABELS
+
+    if a.data:
+        if not a.task:
+            return _err("--data needs --task (sentiment, stance, directed, attitude)")
+        ds = load_file(a.data, a.task, a.text_col, a.target_col, a.label_col)
+        clf = StanceClassifier(task=a.task, model=a.model)
+        metric = "f_avg" if a.task == "stance" else "macro_f1"
+        X = ds.to_pandas()
+        res = evaluate(clf, X, X["label"].tolist(), labels=TASK_LABELS[a.task], metric=metric, n_boot=a.n_boot)
+        name = Path(a.data).name
+    else:
+        if not a.dataset:
+            return _err("give --dataset NAME or --data FILE")
+        if a.dataset not in DATASETS:
+            return _err(f"unknown data set {a.dataset!r}; choose from {', '.join(DATASETS)}")
+        clf = StanceClassifier(task=DATASETS[a.dataset]["task"], model=a.model)
+        res = evaluate_dataset(clf, a.dataset, a.split, a.data_dir, n_boot=a.n_boot)
+        name = f"{a.dataset}/{a.split}"
+    if a.png:
+        res.save_confusion_png(a.png, title=f"{name} {res.metric} {res.score:.3f}")
+    if a.json:
+        print(json.dumps({"dataset": name, "model": a.model, **res.to_dict()}))
+    else:
+        print(f"{name}: n={res.n} {res.metric}={res.score:.4f} (95% CI {res.ci95[0]:.4f}-{res.ci95[1]:.4f}) "
+              f"accuracy={res.accuracy:.4f} macro_f1={res.macro_f1:.4f}")
+        for lab, v in res.per_class.items():
+            print(f"  {lab:>14}  P={v['precision']:.3f} R={v['recall']:.3f} F1={v['f1']:.3f} n={v['support']}")
+    return 0
+
+
+def _read_rows(path: str | None):
+    """JSONL or CSV rows from a file, or JSONL from stdin."""
+    import csv
+
+    if path in (None, "-"):
+        for n, line in enumerate(sys.stdin, 1):
+            if line.strip():
+                try:
+                    yield n, json.loads(line)
+                except json.JSONDecodeError as e:
+                    raise ValueError(f"<stdin>:{n}: not valid JSON ({e.msg})") from e
+        return
+    p = Path(path)
+    if not p.exists():
+        raise ValueError(f"{p}: no such file")
+    if p.suffix.lower() == ".csv":
+        with p.open(encoding="utf-8", newline="") as f:
+            yield from enumerate(csv.DictReader(f), 2)
+    else:
+        with p.open(encoding="utf-8") as f:
+            for n, line in enumerate(f, 1):
+                if line.strip():
+                    try:
+                        yield n, json.loads(line)
+                    except json.JSONDecodeError as e:
+                        raise ValueError(f"{p}:{n}: not valid JSON ({e.msg})") from e
+
+
+def cmd_predict(a) -> int:
+    from .estimator import StanceClassifier
+
+    rows = []
+    for n, r in _read_rows(a.input):
+        if a.text_col not in r or a.target_col not in r:
+            return _err(f"{a.input or '<stdin>'}:{n}: needs fields {a.text_col!r} and {a.target_col!r}")
+        rows.append({"text": r[a.text_col], "target": r[a.target_col], **({"holder": r["holder"]} if r.get("holder")
+                                                                          else {})})
+    clf = StanceClassifier(task=a.task, model=a.model)
+    proba = clf.predict_proba(rows)
+    out = open(a.output, "w", encoding="utf-8") if a.output else sys.stdout
+    for r, p in zip(rows, proba):
+        i = int(p.argmax())
+        out.write(json.dumps({"text": r["text"], "target": r["target"], "label": str(clf.classes_[i]),
+                              "score": round(float(p[i]), 4),
+                              "scores": {str(c): round(float(v), 4) for c, v in zip(clf.classes_, p)}}) + "\n")
+    if a.output:
+        out.close()
+    return 0
+
+
+def cmd_train(a) -> int:
+    from .data import load_file
+    from .estimator import StanceClassifier
+
+    ds = load_file(a.data, a.task if not a.new_labels else "custom", a.text_col, a.target_col, a.label_col)
+    dev = load_file(a.dev, "custom", a.text_col, a.target_col, a.label_col) if a.dev else None
+    clf = StanceClassifier(task=a.task, model=a.model, labels=a.labels.split(",") if a.labels else None,
+                           new_labels=a.new_labels, epochs=a.epochs, learning_rate=a.learning_rate,
+                           log_file=str(Path(a.out) / "train.log"), progress=not a.quiet)
+    clf.fit(ds, X_dev=dev)
+    clf.save(a.out)
+    print(json.dumps({"saved": str(a.out), "task": a.task, "classes": list(map(str, clf.classes_)),
+                      "best_dev": clf.history_.get("best_dev_mean")}))
+    return 0
+
+
+def cmd_analyze(a) -> int:
+    from .analysis import analyze, read_article
+
+    text = read_article(a.file)
+    res = analyze(text, topic=a.topic, model=a.model)
+    if a.html:
+        from .html import render_html
+
+        Path(a.html).write_text(render_html(res), encoding="utf-8")
+    if a.json:
+        print(res.to_json())
+    else:
+        print(res.table())
+        if a.html:
+            print(f"\nHTML view written to {a.html}")
+    return 0
+
+
+def cmd_score(a) -> int:
+    from .corpus import score_corpus
+
+    summary = score_corpus(a.input, a.output, topic=a.topic, model=a.model, text_column=a.text_col,
+                           id_column=a.id_col, output_format=a.format, engine=a.engine,
+                           batch_articles=a.batch_articles, progress=not a.quiet, errors=a.errors,
+                           ray_address=a.ray_address)
+    print(json.dumps(summary))
+    return 0 if summary.get("failed", 0) == 0 else 1
+
+
+def build_parser() -> argparse.ArgumentParser:
+    p = argparse.ArgumentParser(prog="stance", description="Actors, attitudes, sentiment and stance in news text.")
+    sub = p.add_subparsers(dest="cmd", required=True)
+
+    an = sub.add_parser("analyze", help="every actor of an article with attitude, sentiment, stance and evidence")
+    an.add_argument("file", help="a UTF-8 text file, or - for stdin")
+    an.add_argument("--topic")
+    an.add_argument("--model", default="default")
+    an.add_argument("--json", action="store_true")
+    an.add_argument("--html", metavar="OUT.html")
+    an.set_defaults(func=cmd_analyze)
+
+    ev = sub.add_parser("evaluate", help="score a model on a benchmark data set or your own labelled file")
+    ev.add_argument("--model", default="default", help="shipped model name or model folder")
+    ev.add_argument("--dataset", help="newsmtsc-rw, newsmtsc-mt, dse, semeval2016-a, semeval2016-b, pstance, "
+                                      "persent, attitude")
+    ev.add_argument("--split", default="test")
+    ev.add_argument("--data-dir", help="benchmark data folder (default $STANCE_DATA, then ../shared/data)")
+    ev.add_argument("--data", help="your own CSV/JSONL file instead of --dataset")
+    ev.add_argument("--task")
+    ev.add_argument("--text-col", default="text")
+    ev.add_argument("--target-col", default="target")
+    ev.add_argument("--label-col", default="label")
+    ev.add_argument("--n-boot", type=int, default=1000)
+    ev.add_argument("--png", help="write the confusion matrix as a PNG")
+    ev.add_argument("--json", action="store_true")
+    ev.set_defaults(func=cmd_evaluate)
+
+    pr = sub.add_parser("predict", help="score (text, target) rows from a CSV/JSONL file or JSONL on stdin")
+    pr.add_argument("input", nargs="?", help="file (default: stdin)")
+    pr.add_argument("--task", default="sentiment")
+    pr.add_argument("--model", default="default")
+    pr.add_argument("--text-col", default="text")
+    pr.add_argument("--target-col", default="target")
+    pr.add_argument("-o", "--output")
+    pr.set_defaults(func=cmd_predict)
+
+    tr = sub.add_parser("train", help="fine-tune on your own labelled CSV/JSONL")
+    tr.add_argument("--data", required=True)
+    tr.add_argument("--dev")
+    tr.add_argument("--task", required=True, help="a built-in task or a new task name")
+    tr.add_argument("--model", default=None, help="start from a shipped model or folder (default: the backbone)")
+    tr.add_argument("--labels", help="comma-separated label set of a new head")
+    tr.add_argument("--new-labels", action="store_true", help="allow labels outside the head's label set")
+    tr.add_argument("--epochs", type=float, default=3.0)
+    tr.add_argument("--learning-rate", type=float, default=8e-4)
+    tr.add_argument("--text-col", default="text")
+    tr.add_argument("--target-col", default="target")
+    tr.add_argument("--label-col", default="label")
+    tr.add_argument("--out", required=True)
+    tr.add_argument("--quiet", action="store_true")
+    tr.set_defaults(func=cmd_train)
+
+    sc = sub.add_parser("score", help="score a corpus: one row per (article, actor), resumable")
+    sc.add_argument("input", help="JSONL, CSV, Parquet, or a folder of .txt files")
+    sc.add_argument("-o", "--output", required=True)
+    sc.add_argument("--format", choices=["parquet", "jsonl", "csv"])
+    sc.add_argument("--topic")
+    sc.add_argument("--model", default="default")
+    sc.add_argument("--text-col", default="text")
+    sc.add_argument("--id-col", default="id")
+    sc.add_argument("--engine", choices=["local", "ray"], default="local")
+    sc.add_argument("--ray-address", help="an existing Ray cluster (default: start a local one)")
+    sc.add_argument("--batch-articles", type=int, default=64)
+    sc.add_argument("--errors", help="errors file (default OUTPUT.errors.jsonl)")
+    sc.add_argument("--quiet", action="store_true")
+    sc.set_defaults(func=cmd_score)
+    return p
+
+
+def main(argv=None) -> int:
+    from .backbone import ModelError
+    from .data import DataError
+    from .encoding import InputError
+
+    a = build_parser().parse_args(argv)
+    try:
+        return a.func(a)
+    except (DataError, ModelError, InputError, ValueError, UnicodeDecodeError) as e:
+        return _err(str(e))
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,203 @@
+"""Evaluation harness on scikit-learn metrics: one code path for our models, baselines and any ``Pipeline``.
+
+>>> from sklearn.dummy import DummyClassifier
+>>> import pandas as pd
+>>> X = pd.DataFrame({"text": ["a b", "c d", "e f", "g h"], "target": ["a", "c", "e", "g"]})
+>>> y = ["pos", "neg", "neg", "neg"]
+>>> r = evaluate(DummyClassifier().fit(X, y), X, y, n_boot=50)
+>>> r.accuracy, r.n
+(0.75, 4)
+"""
+from __future__ import annotations
+
+import json
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any, Callable, Sequence
+
+import numpy as np
+from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
+
+STANCE_POLES = ("favor", "against")
+
+
+def macro_f1(y_true, y_pred, labels) -> float:
+    return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
+
+
+def f_avg(y_true, y_pred, labels=STANCE_POLES) -> float:
+    """SemEval-2016 Task 6: the mean F1 of FAVOR and AGAINST (NONE counts only through their errors)."""
+    return float(f1_score(y_true, y_pred, labels=list(STANCE_POLES), average="macro", zero_division=0))
+
+
+METRICS: dict[str, Callable] = {"macro_f1": macro_f1, "f_avg": f_avg,
+                                "accuracy": lambda y, p, labels: float(accuracy_score(y, p))}
+
+
+def _fast_macro_f1(cm: np.ndarray, cols: np.ndarray) -> float:
+    tp = np.diag(cm)[cols]
+    fp = cm.sum(0)[cols] - tp
+    fn = cm.sum(1)[cols] - tp
+    denom = 2 * tp + fp + fn
+    f = np.where(denom > 0, 2 * tp / np.maximum(denom, 1), 0.0)
+    return float(f.mean())
+
+
+def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro_f1", n_boot: int = 1000,
+                     seed: int = 0) -> np.ndarray:
+    """Metric values over ``n_boot`` resamples (with replacement) of the rows."""
+    lab = list(labels)
+    extra = sorted(set(y_true) | set(y_pred) - set(lab))
+    allab = lab + [l for l in extra if l not in lab]
+    idx = {l: i for i, l in enumerate(allab)}
+    t = np.array([idx[v] for v in y_true])
+    p = np.array([idx[v] for v in y_pred])
+    k = len(allab)
+    if metric == "f_avg":
+        cols = np.array([idx[l] for l in STANCE_POLES if l in idx])
+    else:
+        cols = np.arange(len(lab))
+    rng = np.random.default_rng(seed)
+    out = np.empty(n_boot)
+    n = len(t)
+    for b in range(n_boot):
+        s = rng.integers(0, n, n)
+        cm = np.bincount(t[s] * k + p[s], minlength=k * k).reshape(k, k)
+        out[b] = (np.trace(cm) / n) if metric == "accuracy" else _fast_macro_f1(cm, cols)
+    return out
+
+
+def paired_bootstrap(y_true, pred_a, pred_b, labels, metric: str = "macro_f1", n_boot: int = 1000,
+                     seed: int = 0) -> dict:
+    """Paired bootstrap of ``metric(a) - metric(b)``: the mean difference, its 95% interval, and the share of
+    resamples where a does not beat b (a one-sided p-value)."""
+    da = bootstrap_scores(y_true, pred_a, labels, metric, n_boot, seed)
+    db = bootstrap_scores(y_true, pred_b, labels, metric, n_boot, seed)  # same seed: same resamples
+    d = da - db
+    return {"diff": float(d.mean()), "ci95": [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))],
+            "p_value": float((d <= 0).mean())}
+
+
+@dataclass
+class EvaluationResult:
+    """Figures of one evaluation. ``score`` is the headline metric named by ``metric``."""
+
+    n: int
+    metric: str
+    score: float
+    ci95: list[float]
+    accuracy: float
+    macro_f1: float
+    labels: list[str]
+    per_class: dict[str, dict[str, float]]
+    confusion: list[list[int]]
+    f_avg: float | None = None
+    per_group: dict[str, dict[str, float]] = field(default_factory=dict)
+    predictions: list[str] | None = field(default=None, repr=False)
+
+    def to_dict(self, with_predictions: bool = False) -> dict:
+        d = asdict(self)
+        if not with_predictions:
+            d.pop("predictions")
+        if d["f_avg"] is None:
+            d.pop("f_avg")
+        return d
+
+    def to_json(self) -> str:
+        return json.dumps(self.to_dict(), indent=2)
+
+    def save_confusion_png(self, path: str | Path, title: str = "") -> Path:
+        import matplotlib
+
+        matplotlib.use("Agg")
+        import matplotlib.pyplot as plt
+
+        cm = np.array(self.confusion)
+        fig, ax = plt.subplots(figsize=(1.2 + 0.7 * len(self.labels), 1 + 0.6 * len(self.labels)))
+        ax.imshow(cm, cmap="Blues")
+        ax.set_xticks(range(len(self.labels)), self.labels, rotation=45, ha="right")
+        ax.set_yticks(range(len(self.labels)), self.labels)
+        ax.set_xlabel("predicted")
+        ax.set_ylabel("true")
+        for i in range(cm.shape[0]):
+            for j in range(cm.shape[1]):
+                ax.text(j, i, str(cm[i, j]), ha="center", va="center",
+                        color="white" if cm[i, j] > cm.max() / 2 else "black", fontsize=8)
+        ax.set_title(title or f"{self.metric} {self.score:.3f} (n={self.n})", fontsize=9)
+        fig.tight_layout()
+        path = Path(path)
+        path.parent.mkdir(parents=True, exist_ok=True)
+        fig.savefig(path, dpi=110)
+        plt.close(fig)
+        return path
+
+
+def predict_labels(estimator, X, labels: Sequence[str] | None = None) -> list[str]:
+    """``estimator.predict(X)``; when the data set uses only some of the estimator's classes (P-Stance has no
+    ``none``) and the estimator gives probabilities, the argmax is taken over those classes."""
+    classes = getattr(estimator, "classes_", None)
+    if labels is not None and classes is not None and hasattr(estimator, "predict_proba"):
+        cl = [str(c) for c in classes]
+        if set(labels) < set(cl):
+            proba = np.asarray(estimator.predict_proba(X))
+            cols = [cl.index(l) for l in labels]
+            return [labels[i] for i in proba[:, cols].argmax(1)]
+    return [str(v) for v in estimator.predict(X)]
+
+
+def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None,
+                      metric: str = "macro_f1", groups: Sequence[str] | None = None, n_boot: int = 1000,
+                      seed: int = 0) -> EvaluationResult:
+    """All figures from gold and predicted labels."""
+    y_true, y_pred = [str(v) for v in y_true], [str(v) for v in y_pred]
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
+    if not y_true:
+        raise ValueError("nothing to evaluate: no rows")
+    labels = list(labels) if labels else sorted(set(y_true))
+    show = labels + sorted(set(y_pred) - set(labels))
+    p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=show, zero_division=0)
+    per_class = {l: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
+                 for i, l in enumerate(show)}
+    fn = METRICS[metric]
+    boots = bootstrap_scores(y_true, y_pred, labels, metric, n_boot, seed)
+    res = EvaluationResult(
+        n=len(y_true), metric=metric, score=fn(y_true, y_pred, labels),
+        ci95=[float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))],
+        accuracy=float(accuracy_score(y_true, y_pred)), macro_f1=macro_f1(y_true, y_pred, labels),
+        labels=show, per_class=per_class,
+        confusion=confusion_matrix(y_true, y_pred, labels=show).tolist(),
+        f_avg=f_avg(y_true, y_pred) if set(STANCE_POLES) <= set(labels) else None,
+        predictions=list(y_pred))
+    if groups is not None:
+        for g in sorted(set(groups)):
+            ix = [i for i, v in enumerate(groups) if v == g]
+            yt, yp = [y_true[i] for i in ix], [y_pred[i] for i in ix]
+            res.per_group[g] = {"n": len(ix), metric: fn(yt, yp, labels), "accuracy": float(accuracy_score(yt, yp))}
+    return res
+
+
+def evaluate(estimator: Any, X, y=None, *, labels: Sequence[str] | None = None, metric: str = "macro_f1",
+             groups: Sequence[str] | None = None, n_boot: int = 1000, seed: int = 0) -> EvaluationResult:
+    """Evaluate anything with ``predict`` (our estimator, an sklearn ``Pipeline``) on ``X`` and gold ``y``
+    (or the ``label`` column of X)."""
+    from .inputs import labels_of
+
+    ys = labels_of(X, y)
+    if ys is None:
+        raise ValueError("evaluate needs gold labels: pass y or a 'label' column")
+    pred = predict_labels(estimator, X, labels)
+    return score_predictions(ys, pred, labels, metric, groups, n_boot, seed)
+
+
+def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=None, **kw) -> EvaluationResult:
+    """Evaluate on a named benchmark data set with its paper's metric and label set."""
+    from .data import DATASETS, load_dataset
+    from .labels import TASK_LABELS
+
+    spec = DATASETS[name]
+    ds = load_dataset(name, split, data_dir)
+    labels = spec.get("labels") or TASK_LABELS[spec["task"]]
+    X = ds.to_pandas()
+    return evaluate(estimator, X, X["label"].tolist(), labels=labels, metric=spec["metric"],
+                    groups=X["group"].tolist(), **kw)

@@ -1,0 +1,38 @@
+import os
+from pathlib import Path
+
+import pytest
+
+ROOT = Path(__file__).resolve().parents[1]
+DATA = Path(os.environ.get("STANCE_DATA", ROOT.parent / "shared" / "data"))
+DEMO = ROOT.parent / "shared" / "examples" / "north-korea-troops.txt"
+
+
+def need_data(*parts):
+    """Skip, with the reason, when a benchmark data file is not in the data folder."""
+    p = DATA.joinpath(*parts)
+    if not p.exists():
+        pytest.skip(f"benchmark data missing: {p} (set STANCE_DATA to the data folder)")
+    return p
+
+
+@pytest.fixture(scope="session")
+def tiny_model():
+    from stance.labels import TASK_LABELS
+    from stance.modeling import StanceModel
+
+    return StanceModel.tiny({t: TASK_LABELS[t] for t in ("sentiment", "stance", "attitude", "directed")})
+
+
+@pytest.fixture(scope="session")
+def tiny_model_dir(tmp_path_factory, tiny_model):
+    d = tmp_path_factory.mktemp("tiny")
+    tiny_model.save(d)
+    return d
+
+
+@pytest.fixture(scope="session")
+def demo_text():
+    if not DEMO.exists():
+        pytest.skip(f"demo article missing: {DEMO}")
+    return DEMO.read_text(encoding="utf-8")

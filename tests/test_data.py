@@ -1,0 +1,92 @@
+import json
+
+import pytest
+
+from stance.data import DataError, clean_dse_sentence, load_dataset, load_file
+
+from .conftest import need_data
+
+
+def test_newsmtsc_is_shipped_and_spans_match():
+    ds = load_dataset("newsmtsc-rw", "test")
+    assert len(ds) == 803
+    for r in ds.select(range(50)):
+        assert r["text"][r["target_start"]:r["target_end"]] == r["target"]
+    assert set(ds[:]["label"]) == {"negative", "neutral", "positive"}
+    assert len(load_dataset("newsmtsc-mt", "test")) == 1034
+
+
+def test_dse_loader_real_file():
+    need_data("dse", "test.txt")
+    ds = load_dataset("dse", "test")
+    assert len(ds) == 1623
+    r = ds[0]
+    assert r["text"][r["holder_start"]:r["holder_end"]] == r["holder"] == "Breitbart News"
+    assert r["text"][r["target_start"]:r["target_end"]] == "Trump"
+    assert "[" not in r["text"][:20]
+
+
+def test_dse_brackets_cut_inside_a_word_are_widened():
+    text, spans = clean_dse_sentence("Police in [Los Angele]s met [ Obama].")
+    assert [text[a:b] for a, b in spans] == ["Los Angeles", "Obama"]
+
+
+def test_semeval_cp1252_training_file_and_fixed_dev_split():
+    need_data("semeval2016", "trainingdata-all-annotations.txt")
+    tr, dev = load_dataset("semeval2016-a", "train"), load_dataset("semeval2016-a", "dev")
+    assert len(tr) + len(dev) == 2814
+    assert not set(tr[:]["id"]) & set(dev[:]["id"])
+    assert len(load_dataset("semeval2016-a", "test")) == 1249
+    b = load_dataset("semeval2016-b", "test")
+    assert len(b) == 707 and set(b[:]["group"]) == {"Donald Trump"}
+    assert b[0]["target_start"] is None  # a topic, not a span
+
+
+def test_pstance_and_persent():
+    need_data("pstance", "raw_test_trump.csv")
+    ps = load_dataset("pstance", "test")
+    assert len(ps) == 2157 and set(ps[:]["label"]) == {"favor", "against"}
+    need_data("persent", "dev.csv")
+    pe = load_dataset("persent", "dev")
+    assert len(pe) == 578
+
+
+def test_attitude_split_by_passage_and_rebuilt_text():
+    need_data("dse", "train.txt")
+    splits = {s: load_dataset("attitude", s) for s in ("train", "dev", "test")}
+    texts = {s: set(d[:]["text"]) for s, d in splits.items()}
+    assert not texts["train"] & texts["test"] and not texts["train"] & texts["dev"] and not texts["dev"] & texts["test"]
+    total = sum(len(d) for d in splits.values())
+    assert total >= 1500
+    for d in splits.values():
+        for r in d.select(range(20)):
+            assert r["text"][r["target_start"]:r["target_end"]] == r["target"]
+
+
+def test_unknown_dataset_and_missing_folder_name_the_problem(tmp_path):
+    with pytest.raises(DataError, match="unknown data set"):
+        load_dataset("nope")
+    with pytest.raises(DataError, match=r"dse: missing file .*valid.txt"):
+        load_dataset("dse", "dev", tmp_path)
+    with pytest.raises(DataError, match="has no 'train' split"):
+        load_dataset("persent", "train")
+
+
+def test_load_file_csv_jsonl_and_errors(tmp_path):
+    p = tmp_path / "mine.jsonl"
+    p.write_text(json.dumps({"text": "Beijing is uneasy.", "who": "Beijing", "y": "uneasy"}) + "\n")
+    ds = load_file(p, "attitude", target_col="who", label_col="y")
+    assert ds[0]["target_start"] == 0 and ds[0]["label"] == "uneasy"
+    bad = tmp_path / "bad.jsonl"
+    bad.write_text('{"text": "a", "target": "a", "label": "neutral"}\n{not json}\n')
+    with pytest.raises(DataError, match=r"bad.jsonl:2: not valid JSON"):
+        load_file(bad, "attitude")
+    c = tmp_path / "c.csv"
+    c.write_text("text,target,label\nThe senator praised it.,senator,happy\n")
+    with pytest.raises(DataError, match=r"c.csv:2: label 'happy'"):
+        load_file(c, "attitude")
+    with pytest.raises(DataError, match=r"missing column 'tgt'"):
+        load_file(c, "attitude", target_col="tgt")
+    topic = tmp_path / "t.csv"
+    topic.write_text("text,target,label\nWe must act on the climate now.,Climate Change,favor\n")
+    assert load_file(topic, "stance")[0]["target_start"] is None

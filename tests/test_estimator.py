@@ -1,0 +1,81 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.base import clone
+
+from stance.encoding import InputError
+from stance.estimator import StanceClassifier
+from stance.modeling import StanceModel
+
+ROWS = [("Anna praised the plan while Boris attacked it.", "Anna"),
+        ("Anna praised the plan while Boris attacked it.", "Boris")] * 12
+LABELS = ["supportive", "critical"] * 12
+
+
+@pytest.fixture()
+def base():
+    return StanceModel.tiny({"attitude": ["supportive", "critical", "uneasy", "dismissive", "conciliatory",
+                                          "threatening", "neutral"]}, seed=2)
+
+
+def test_sklearn_contract(base):
+    clf = StanceClassifier(task="attitude", model=base, epochs=1, learning_rate=1e-3)
+    c2 = clone(clf)
+    assert c2.get_params()["epochs"] == 1 and c2.get_params()["model"].labels == base.labels
+    c2.set_params(epochs=2)
+    assert c2.epochs == 2 and clf.epochs == 1
+    assert clf.fit(ROWS, LABELS) is clf
+    proba = clf.predict_proba(ROWS[:4])
+    assert proba.shape == (4, len(clf.classes_))
+    np.testing.assert_allclose(proba.sum(1), 1, atol=1e-5)
+    assert list(clf.predict(ROWS[:4])) == list(clf.classes_[proba.argmax(1)])
+    assert "model_" not in clone(clf).__dict__  # learned state is not cloned
+
+
+def test_fit_does_not_change_the_base_model(base):
+    before = base.heads["attitude"].net[-1].weight.detach().clone()
+    StanceClassifier(task="attitude", model=base, epochs=1).fit(ROWS, LABELS)
+    assert (base.heads["attitude"].net[-1].weight == before).all()
+
+
+def test_inputs_dataframe_dataset_and_dicts(base):
+    clf = StanceClassifier(task="attitude", model=base)
+    df = pd.DataFrame({"text": [r[0] for r in ROWS[:2]], "target": [r[1] for r in ROWS[:2]]})
+    from datasets import Dataset
+
+    p1 = clf.predict_proba(df)
+    p2 = clf.predict_proba(Dataset.from_pandas(df))
+    p3 = clf.predict_proba(df.to_dict("records"))
+    np.testing.assert_allclose(p1, p2, atol=1e-6)
+    np.testing.assert_allclose(p1, p3, atol=1e-6)
+
+
+def test_unknown_label_needs_new_labels(base):
+    clf = StanceClassifier(task="attitude", model=base, epochs=1)
+    with pytest.raises(ValueError, match=r"row 1: label 'defiant' is not in the 'attitude' label set"):
+        clf.fit(ROWS[:4], ["supportive", "defiant", "critical", "critical"])
+    clf.set_params(new_labels=True).fit(ROWS, ["defiant" if i % 3 == 0 else l for i, l in enumerate(LABELS)])
+    assert "defiant" in clf.classes_ and clf.predict_proba(ROWS[:1]).shape == (1, 8)
+
+
+def test_bad_rows_name_the_row(base):
+    clf = StanceClassifier(task="attitude", model=base)
+    with pytest.raises(InputError, match="row 1: empty text"):
+        clf.predict([("fine text", "fine"), ("", "x")])
+    with pytest.raises(InputError, match="needs columns 'text' and 'target'"):
+        clf.predict(pd.DataFrame({"body": ["x"]}))
+    with pytest.raises(InputError, match="row 0: target span"):
+        clf.predict([{"text": "short", "target_start": 3, "target_end": 99}])
+
+
+def test_new_task_head_with_custom_labels(base):
+    clf = StanceClassifier(task="frame", model=base, labels=["economic", "security"], epochs=1)
+    clf.fit(ROWS, ["economic", "security"] * 12)
+    assert list(clf.classes_) == ["economic", "security"]
+
+
+def test_save_and_reload(tmp_path, base):
+    clf = StanceClassifier(task="attitude", model=base, epochs=1).fit(ROWS, LABELS)
+    clf.save(tmp_path / "mine")
+    again = StanceClassifier(task="attitude", model=str(tmp_path / "mine"))
+    np.testing.assert_allclose(clf.predict_proba(ROWS[:2]), again.predict_proba(ROWS[:2]), atol=1e-5)

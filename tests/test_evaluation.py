@@ -1,0 +1,60 @@
+import numpy as np
+import pandas as pd
+import pytest
+from sklearn.compose import ColumnTransformer
+from sklearn.feature_extraction.text import TfidfVectorizer
+from sklearn.linear_model import LogisticRegression
+from sklearn.metrics import f1_score
+from sklearn.pipeline import Pipeline
+
+from stance.evaluation import bootstrap_scores, evaluate, f_avg, paired_bootstrap, score_predictions
+
+
+def test_metrics_match_sklearn():
+    rng = np.random.default_rng(0)
+    labs = ["favor", "against", "none"]
+    y = list(rng.choice(labs, 300))
+    p = [v if rng.random() < 0.7 else rng.choice(labs) for v in y]
+    r = score_predictions(y, p, labs, metric="f_avg", n_boot=200)
+    assert r.macro_f1 == pytest.approx(f1_score(y, p, average="macro"))
+    assert r.score == pytest.approx(f1_score(y, p, labels=["favor", "against"], average="macro"))
+    assert r.f_avg == r.score == f_avg(y, p)
+    assert r.ci95[0] < r.score < r.ci95[1]
+    assert np.array(r.confusion).sum() == 300
+    boots = bootstrap_scores(y, p, labs, "macro_f1", 300)
+    assert abs(boots.mean() - r.macro_f1) < 0.03
+
+
+def test_paired_bootstrap_prefers_the_better_system():
+    rng = np.random.default_rng(1)
+    y = list(rng.choice(["a", "b"], 400))
+    good = [v if rng.random() < 0.9 else ("a" if v == "b" else "b") for v in y]
+    bad = [v if rng.random() < 0.6 else ("a" if v == "b" else "b") for v in y]
+    t = paired_bootstrap(y, good, bad, ["a", "b"], n_boot=300)
+    assert t["diff"] > 0.2 and t["p_value"] < 0.01 and t["ci95"][0] > 0
+
+
+def test_any_pipeline_goes_through_the_same_harness(tmp_path):
+    X = pd.DataFrame({"text": ["great plan", "awful plan", "great idea", "awful idea"] * 10,
+                      "target": ["plan", "plan", "idea", "idea"] * 10})
+    y = ["positive", "negative"] * 20
+    pipe = Pipeline([("cols", ColumnTransformer([("t", TfidfVectorizer(), "text")])),
+                     ("lr", LogisticRegression())]).fit(X, y)
+    r = evaluate(pipe, X, y, groups=list(X["target"]), n_boot=100)
+    assert r.accuracy == 1.0 and set(r.per_group) == {"plan", "idea"}
+    png = r.save_confusion_png(tmp_path / "cm.png")
+    assert png.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_restricted_label_set_uses_probabilities():
+    class Three:
+        classes_ = np.array(["favor", "against", "none"])
+
+        def predict_proba(self, X):
+            return np.array([[0.3, 0.2, 0.5], [0.1, 0.4, 0.5]])
+
+        def predict(self, X):
+            return self.classes_[self.predict_proba(X).argmax(1)]
+
+    r = evaluate(Three(), [0, 1], ["favor", "against"], labels=["favor", "against"], n_boot=10)
+    assert r.accuracy == 1.0

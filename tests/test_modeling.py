@@ -1,0 +1,72 @@
+import json
+import socket
+
+import numpy as np
+import pytest
+import torch
+
+from stance.backbone import ModelError
+from stance.encoding import Item
+from stance.modeling import LoRALinear, StanceModel
+
+ITEMS = [Item("Biden praised Trump.", 0, 5, holder_start=14, holder_end=19), Item("I love it", topic="Atheism")]
+
+
+def test_save_load_roundtrip(tmp_path, tiny_model):
+    tiny_model.save(tmp_path / "m")
+    m2 = StanceModel.load(tmp_path / "m")
+    for task in ("sentiment", "stance", "directed", "attitude"):
+        np.testing.assert_allclose(tiny_model.predict_proba(ITEMS, task), m2.predict_proba(ITEMS, task), atol=1e-6)
+    cfg = json.loads((tmp_path / "m" / "config.json").read_text())
+    assert cfg["tasks"]["attitude"][0] == "supportive"
+
+
+def test_lora_merge_is_exact():
+    torch.manual_seed(0)
+    lin = LoRALinear(torch.nn.Linear(8, 4), r=2, alpha=4)
+    torch.nn.init.normal_(lin.lora_b)
+    x = torch.randn(3, 8)
+    y = lin(x)
+    lin.merge(True)
+    assert torch.allclose(lin(x), y, atol=1e-5)
+    lin.merge(False)
+    assert torch.allclose(lin(x), y, atol=1e-5)
+
+
+def test_corrupt_and_foreign_folders(tmp_path, tiny_model_dir):
+    with pytest.raises(ModelError, match="no config.json"):
+        StanceModel.load(tmp_path)
+    (tmp_path / "config.json").write_text('{"model_type": "bert", "hidden_size": 8}')
+    with pytest.raises(ModelError, match="not a stance model folder"):
+        StanceModel.load(tmp_path)
+    bad = tmp_path / "bad"
+    bad.mkdir()
+    (bad / "config.json").write_text((tiny_model_dir / "config.json").read_text())
+    (bad / "backbone.safetensors").write_bytes((tiny_model_dir / "backbone.safetensors").read_bytes())
+    (bad / "adapter.safetensors").write_bytes(b"garbage")
+    with pytest.raises(ModelError, match="adapter.safetensors: missing or corrupt"):
+        StanceModel.load(bad)
+    (bad / "config.json").write_text("{broken")
+    with pytest.raises(ModelError, match="corrupt config"):
+        StanceModel.load(bad)
+
+
+def test_extend_labels_keeps_old_rows(tiny_model):
+    import copy
+
+    m = copy.deepcopy(tiny_model)
+    before = m.heads["attitude"].net[-1].weight.detach().clone()
+    m.extend_labels("attitude", ["defiant"])
+    assert m.labels["attitude"][-1] == "defiant"
+    assert torch.equal(m.heads["attitude"].net[-1].weight[:7], before)
+    assert m.predict_proba(ITEMS, "attitude").shape == (2, 8)
+
+
+def test_loading_never_touches_the_network(monkeypatch, tiny_model_dir):
+    def refuse(*a, **k):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    monkeypatch.setattr(socket, "create_connection", refuse)
+    m = StanceModel.load(tiny_model_dir)
+    assert m.predict_proba(ITEMS[:1], "sentiment").shape == (1, 3)
