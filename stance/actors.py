@@ -179,8 +179,9 @@ class ActorFinder:
                 hit = self.table.lookup(name)
                 root = e.root
                 head = root.head
-                is_loc_slot = (root.dep_ == "pobj" and head.lower_ in PLACE_PREPS
-                               and head.head.lower_ not in REACTION_NOUNS)
+                reaction = head.head.lower_ in REACTION_NOUNS or (
+                    head.i > 0 and doc[head.i - 1].lower_ in REACTION_NOUNS)
+                is_loc_slot = root.dep_ == "pobj" and head.lower_ in PLACE_PREPS and not reaction
                 if label == "PERSON" and hit:
                     label = "GPE" if hit[1] == "country" else "ORG"
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot

@@ -1,0 +1,1 @@
+"""Benchmarks of the stance project: ``python -m benchmarks`` (see benchmarks/README.md)."""

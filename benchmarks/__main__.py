@@ -1,0 +1,119 @@
+"""``python -m benchmarks``: accuracy on every data set x system, speed, corpus scoring; writes RESULTS.md,
+results.json and plots/. ``--datasets``/``--systems`` run a part; other parts keep their last results."""
+from __future__ import annotations
+
+import argparse
+import datetime as dt
+import json
+import platform
+import subprocess
+import sys
+from pathlib import Path
+
+HERE = Path(__file__).resolve().parent
+ROOT = HERE.parent
+
+
+def machine() -> dict:
+    import sklearn
+    import torch
+    import transformers
+
+    try:
+        commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
+                                text=True).stdout.strip()
+    except OSError:
+        commit = ""
+    cpu = ""
+    try:
+        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+    except (OSError, StopIteration):
+        pass
+    import os
+
+    return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
+            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
+            "cores": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
+            "transformers": transformers.__version__, "scikit-learn": sklearn.__version__}
+
+
+def load_previous(path: Path) -> dict:
+    if path.exists():
+        try:
+            return json.loads(path.read_text())
+        except json.JSONDecodeError:
+            pass
+    return {"accuracy": [], "runs": []}
+
+
+def merge(old_rows: list, new_rows: list) -> list:
+    def key(r):
+        return (r.get("dataset"), r.get("system"), r.get("paired_test", False))
+
+    new_keys = {key(r) for r in new_rows}
+    new_ds = {r.get("dataset") for r in new_rows if r.get("paired_test")}
+    kept = [r for r in old_rows if key(r) not in new_keys and not (r.get("paired_test") and r.get("dataset") in new_ds)]
+    return kept + new_rows
+
+
+def main(argv=None):
+    ap = argparse.ArgumentParser(prog="python -m benchmarks", description=__doc__)
+    ap.add_argument("--datasets", help="comma-separated subset (default: all)")
+    ap.add_argument("--systems", help="comma-separated subset of baselines and shipped models (default: all)")
+    ap.add_argument("--data-dir")
+    ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--skip-accuracy", action="store_true")
+    ap.add_argument("--skip-speed", action="store_true")
+    ap.add_argument("--skip-corpus", action="store_true")
+    ap.add_argument("--naive-pairs", type=int, default=None, help="pairs for the naive loop (default: all 803)")
+    ap.add_argument("--analyze-docs", type=int, default=100)
+    ap.add_argument("--out", type=Path, default=HERE)
+    a = ap.parse_args(argv)
+    from tqdm.auto import tqdm
+
+    def progress(msg):
+        tqdm.write(msg)
+
+    command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    out = a.out
+    (out / "plots").mkdir(parents=True, exist_ok=True)
+    res_path = out / "results.json"
+    results = load_previous(res_path)
+    run = {"command": command.strip(), **machine()}
+    results["runs"] = (results.get("runs") or [])[-9:] + [run]
+    if not a.skip_accuracy:
+        from .accuracy import run_accuracy
+
+        rows, _ = run_accuracy(a.datasets.split(",") if a.datasets else None,
+                               a.systems.split(",") if a.systems else None, a.data_dir, a.n_boot, progress,
+                               out / "plots")
+        for r in rows:
+            r["command"] = run["command"]
+            r["date"] = run["date"]
+        results["accuracy"] = merge(results.get("accuracy", []), rows)
+    if not a.skip_speed:
+        from .speed import run_analyze, run_pairs
+
+        sp = run_pairs(n_naive=a.naive_pairs, progress=progress)
+        sp.update(run_analyze(a.analyze_docs, str(ROOT.parent / "shared" / "examples" / "north-korea-troops.txt")))
+        sp["command"], sp["date"], sp["machine"] = run["command"], run["date"], {k: run[k] for k in ("cpu", "cores",
+                                                                                                  "torch_threads")}
+        results["speed"] = sp
+    if not a.skip_corpus:
+        try:
+            from .corpus_bench import run_corpus
+        except ImportError:
+            run_corpus = None
+        if run_corpus:
+            cb = run_corpus(progress=progress)
+            cb["command"], cb["date"] = run["command"], run["date"]
+            results["corpus"] = cb
+    res_path.write_text(json.dumps(results, indent=1, default=str))
+    from .report import write_report
+
+    write_report(results, out)
+    progress(f"wrote {out / 'RESULTS.md'} and {res_path}")
+
+
+if __name__ == "__main__":
+    main()

@@ -1,0 +1,165 @@
+"""Accuracy table: every data set x every system through stance.evaluation."""
+from __future__ import annotations
+
+import re
+import time
+from pathlib import Path
+
+import numpy as np
+
+from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
+from stance.data import DATASETS, DataError, load_dataset
+from stance.estimator import StanceClassifier, models_dir
+from stance.evaluation import paired_bootstrap, predict_labels, score_predictions
+from stance.labels import TASK_LABELS
+
+# data set, split, where the baselines learn from (train split of the same family; PerSenT has no train split)
+BENCH = [
+    ("newsmtsc-rw", "test", ("newsmtsc-rw", "train")),
+    ("newsmtsc-mt", "test", ("newsmtsc-rw", "train")),
+    ("dse", "test", ("dse", "train")),
+    ("semeval2016-a", "test", ("semeval2016-a", "train")),
+    ("semeval2016-b", "test", ("semeval2016-a", "train")),
+    ("pstance", "test", ("pstance", "train")),
+    ("persent", "dev", ("newsmtsc-rw", "train")),
+    ("attitude", "test", ("attitude", "train")),
+]
+BASELINES = ["majority", "tfidf-logreg", "vader", "zero-shot-minilm", "keyword-rules"]
+
+
+def shipped_models() -> list[str]:
+    return sorted(d.name for d in models_dir().glob("*") if (d / "config.json").exists())
+
+
+_SENT = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’]?|\n|$)")
+
+
+class DocumentLevel:
+    """PerSenT: the author's sentiment toward a document's main person. Each sentence that names the person
+    (full or last name) is scored by the sentence-level system; the mean probability (or the vote) decides."""
+
+    def __init__(self, system):
+        self.system = system
+        self.classes_ = getattr(system, "classes_", None)
+
+    def _rows(self, doc: str, ent: str):
+        names = [ent] + ([ent.split()[-1]] if len(ent.split()) > 1 else [])
+        rows = []
+        for m in _SENT.finditer(doc):
+            sent = m.group(0).strip()
+            for n in names:
+                i = sent.find(n)
+                if i >= 0:
+                    rows.append({"text": sent, "target": n, "target_start": i, "target_end": i + len(n),
+                                 "holder": None, "holder_start": None, "holder_end": None})
+                    break
+        return rows or [{"text": doc[:1000], "target": ent, "target_start": None, "target_end": None,
+                         "holder": None, "holder_start": None, "holder_end": None}]
+
+    def predict(self, X):
+        recs = X.to_dict("records")
+        per_doc = [self._rows(r["text"], r["target"]) for r in recs]
+        flat = [row for rows in per_doc for row in rows]
+        import pandas as pd
+
+        F = pd.DataFrame(flat)
+        if hasattr(self.system, "predict_proba") and self.classes_ is not None:
+            P = np.asarray(self.system.predict_proba(F))
+            out, k = [], 0
+            for rows in per_doc:
+                out.append(str(self.classes_[P[k:k + len(rows)].mean(0).argmax()]))
+                k += len(rows)
+            return np.array(out)
+        pred = list(self.system.predict(F))
+        out, k = [], 0
+        for rows in per_doc:
+            vals, counts = np.unique(pred[k:k + len(rows)], return_counts=True)
+            out.append(str(vals[counts.argmax()]))
+            k += len(rows)
+        return np.array(out)
+
+
+def make_system(name: str, task: str):
+    if name == "majority":
+        return majority()
+    if name == "tfidf-logreg":
+        return tfidf_logreg()
+    if name == "vader":
+        return VaderBaseline(task=task)
+    if name == "zero-shot-minilm":
+        return ZeroShotSimilarity(task=task)
+    if name == "keyword-rules":
+        return KeywordAttitude() if task == "attitude" else None
+    return StanceClassifier(task=task, model=name)
+
+
+def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progress=print, plots_dir=None):
+    """Evaluate; return (rows, predictions) where rows are result dicts and predictions are kept for tests."""
+    rows, preds = [], {}
+    fitted: dict = {}
+    models = shipped_models()
+    all_systems = BASELINES + models
+    systems = systems or all_systems
+    for ds_name, split, (tr_name, tr_split) in BENCH:
+        if datasets and ds_name not in datasets:
+            continue
+        spec = DATASETS[ds_name]
+        task = spec["task"]
+        labels = spec.get("labels") or TASK_LABELS[task]
+        try:
+            X = load_dataset(ds_name, split, data_dir).to_pandas()
+        except DataError as e:
+            rows.append({"dataset": ds_name, "split": split, "skipped": str(e)})
+            progress(f"skip {ds_name}: {e}")
+            continue
+        y = X["label"].tolist()
+        groups = X["group"].tolist()
+        for sysname in systems:
+            est = make_system(sysname, task)
+            if est is None:
+                continue
+            t0 = time.perf_counter()
+            try:
+                if sysname in BASELINES:
+                    key = (sysname, task, tr_name, tr_split)
+                    if sysname == "majority" and ds_name == "persent":
+                        key = (sysname, "persent")  # no PerSenT train split: the evaluated split's own majority
+                        est.fit(X, y)
+                    elif key not in fitted:
+                        T = load_dataset(tr_name, tr_split, data_dir).to_pandas()
+                        est.fit(T, T["label"].tolist())
+                        fitted[key] = est
+                    est = fitted.get(key, est)
+                fit_s = time.perf_counter() - t0
+                runner = DocumentLevel(est) if ds_name == "persent" else est
+                t1 = time.perf_counter()
+                pred = predict_labels(runner, X, labels)
+                pred_s = time.perf_counter() - t1
+            except DataError as e:
+                rows.append({"dataset": ds_name, "split": split, "system": sysname, "skipped": str(e)})
+                progress(f"skip {ds_name}/{sysname}: {e}")
+                continue
+            res = score_predictions(y, pred, labels, spec["metric"], groups, n_boot)
+            row = {"dataset": ds_name, "split": split, "system": sysname,
+                   "kind": "model" if sysname in models else "baseline", **res.to_dict(),
+                   "predict_seconds": pred_s, "items_per_second": len(y) / pred_s if pred_s else None,
+                   "fit_seconds": fit_s}
+            rows.append(row)
+            preds[(ds_name, sysname)] = (y, pred, labels, spec["metric"])
+            if plots_dir and sysname in models:
+                res.save_confusion_png(Path(plots_dir) / f"cm_{ds_name}_{sysname}.png",
+                                       title=f"{sysname} on {ds_name}/{split}: {res.metric} {res.score:.3f}")
+            progress(f"{ds_name:14s} {sysname:18s} {res.metric}={res.score:.4f} "
+                     f"[{res.ci95[0]:.3f}, {res.ci95[1]:.3f}] n={res.n} ({pred_s:.1f}s)")
+        # paired bootstrap: best shipped model vs best baseline on this data set
+        ours = [r for r in rows if r.get("dataset") == ds_name and r.get("kind") == "model"]
+        base = [r for r in rows if r.get("dataset") == ds_name and r.get("kind") == "baseline"]
+        if ours and base:
+            bo = max(ours, key=lambda r: r["score"])
+            bb = max(base, key=lambda r: r["score"])
+            yt, pa, lab, metric = preds[(ds_name, bo["system"])]
+            pb = preds[(ds_name, bb["system"])][1]
+            test = paired_bootstrap(yt, pa, pb, lab, metric, n_boot)
+            rows.append({"dataset": ds_name, "split": split, "paired_test": True, "model": bo["system"],
+                         "baseline": bb["system"], **test})
+    return rows, preds

@@ -1,0 +1,151 @@
+"""Write RESULTS.md and the summary plots from results.json (figures copied, never retyped)."""
+from __future__ import annotations
+
+from pathlib import Path
+
+from .accuracy import BENCH
+from .published import PUBLISHED
+
+METRIC_NAME = {"macro_f1": "macro-F1", "f_avg": "F_avg", "accuracy": "accuracy"}
+
+
+def _pct(v):
+    return f"{100 * v:.1f}"
+
+
+def speed_accuracy_plot(rows, out: Path, dataset: str = "newsmtsc-rw") -> Path | None:
+    pts = [r for r in rows if r.get("dataset") == dataset and r.get("items_per_second") and "score" in r]
+    if not pts:
+        return None
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(6, 4))
+    for r in pts:
+        ax.scatter(r["items_per_second"], 100 * r["score"], color="C3" if r["kind"] == "model" else "C0")
+        ax.annotate(r["system"], (r["items_per_second"], 100 * r["score"]), fontsize=8, xytext=(4, 2),
+                    textcoords="offset points")
+    for p in PUBLISHED:
+        if p["dataset"] == dataset:
+            ax.axhline(100 * p["score"], ls="--", color="gray", lw=1)
+            ax.text(ax.get_xlim()[0], 100 * p["score"] + 0.5, p["system"], fontsize=7, color="gray")
+    ax.set_xscale("log")
+    ax.set_xlabel("items per second on this machine (log)")
+    ax.set_ylabel(f"{dataset} test macro-F1 (%)")
+    ax.set_title("speed vs accuracy", fontsize=10)
+    fig.tight_layout()
+    path = out / "plots" / f"speed_accuracy_{dataset}.png"
+    fig.savefig(path, dpi=110)
+    plt.close(fig)
+    return path
+
+
+def write_report(results: dict, out: Path) -> Path:
+    rows = results.get("accuracy", [])
+    L = ["# Benchmark results", "",
+         "Every figure below is copied by `benchmarks/report.py` from `benchmarks/results.json`, which "
+         "`python -m benchmarks` writes. Each table names the command that produced it. Rows marked "
+         "*published* are figures from the papers, not measured here. Which splits were used for what: "
+         "[README.md](README.md).", ""]
+    runs = results.get("runs", [])
+    if runs:
+        r = runs[-1]
+        L += [f"Last run: {r['date']}, commit `{r['commit']}`, {r['cpu']} ({r['cores']} cores, torch threads "
+              f"{r['torch_threads']}), Python {r['python']}, torch {r['torch']}, transformers {r['transformers']}, "
+              f"scikit-learn {r['scikit-learn']}.", ""]
+    L += ["## Accuracy", ""]
+    for ds, split, (tr, trs) in BENCH:
+        drows = [r for r in rows if r.get("dataset") == ds]
+        if not drows:
+            continue
+        skipped = [r for r in drows if "skipped" in r and "system" not in r]
+        L.append(f"### {ds} ({split})")
+        L.append("")
+        if skipped:
+            L += [f"Skipped: {skipped[0]['skipped']}", ""]
+            continue
+        res = sorted([r for r in drows if "score" in r], key=lambda r: -r["score"])
+        if not res:
+            continue
+        metric = res[0]["metric"]
+        cmds = sorted({r["command"] for r in res})
+        L.append(f"Metric: {METRIC_NAME[metric]} (95% bootstrap interval), n = {res[0]['n']}. Baselines learn "
+                 f"from {tr}/{trs}" + (" (majority: the evaluated split's own majority class, PerSenT has no train "
+                                       "split)" if ds == "persent" else "") + f". Command: `{'`, `'.join(cmds)}`.")
+        L.append("")
+        L.append(f"| system | kind | {METRIC_NAME[metric]} | 95% CI | accuracy | macro-F1 | items/s |")
+        L.append("|---|---|---|---|---|---|---|")
+        for r in res:
+            ips = f"{r['items_per_second']:.0f}" if r.get("items_per_second") else ""
+            L.append(f"| {r['system']} | {r['kind']} | **{_pct(r['score'])}** | {_pct(r['ci95'][0])}–"
+                     f"{_pct(r['ci95'][1])} | {_pct(r['accuracy'])} | {_pct(r['macro_f1'])} | {ips} |")
+        for p in PUBLISHED:
+            if p["dataset"] == ds:
+                L.append(f"| {p['system']} | *published* | {_pct(p['score'])} | | | | |")
+        L.append("")
+        for p in PUBLISHED:
+            if p["dataset"] == ds:
+                L.append(f"Published: {p['source']}.")
+        pt = [r for r in drows if r.get("paired_test")]
+        if pt:
+            t = pt[-1]
+            L.append(f"Paired bootstrap, {t['model']} − {t['baseline']}: {_pct(t['diff'])} points "
+                     f"(95% CI {_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided p = {t['p_value']:.3f}).")
+        if ds in ("dse", "attitude"):
+            best = res[0]
+            counts = ", ".join(f"{k} {v['support']}" for k, v in best["per_class"].items())
+            L.append(f"Class counts (test): {counts}.")
+        if ds == "attitude":
+            for r in res:
+                if r["kind"] == "model" or r["system"] in ("majority", "keyword-rules"):
+                    f1s = ", ".join(f"{k} {_pct(v['f1'])}" for k, v in r["per_class"].items())
+                    L.append(f"Per-label F1, {r['system']}: {f1s}.")
+        cm = [r for r in res if r["kind"] == "model"]
+        for r in cm:
+            p = out / "plots" / f"cm_{ds}_{r['system']}.png"
+            if p.exists():
+                L.append(f"Confusion matrix ({r['system']}): [plots/{p.name}](plots/{p.name})")
+        L.append("")
+    sp = results.get("speed")
+    if sp:
+        L += ["## Speed", "",
+              f"Command: `{sp['command']}` ({sp['date']}); machine: {sp['machine']['cpu']}, {sp['machine']['cores']} "
+              f"cores, {sp['machine']['torch_threads']} torch threads. Absolute figures hold for this machine only; "
+              "the ratios and shares are the claims.", "",
+              f"Pairs: NewsMTSC-rw test ({sp['pairs']} (sentence, target) pairs, {sp['mean_tokens_per_pair']:.1f} "
+              f"tokens each on average), model `{sp['model']}`; the naive loop ran {sp['naive_pairs']} of them.", "",
+              "| how | pairs/s | × naive | agreement with naive | share of matmul ceiling |", "|---|---|---|---|---|",
+              f"| naive: one pair at a time, padded to 128, fp32 | {sp['naive_fp32_pairs_per_s']:.1f} | 1.0 | — | "
+              f"{_pct(sp['naive_fp32_share_of_ceiling'])}% |",
+              f"| project: length-sorted dynamic padding, batch 64, fp32 | {sp['batched_fp32_pairs_per_s']:.1f} | "
+              f"{sp['batched_fp32_speedup']:.1f} | {_pct(sp['batched_fp32_agreement_with_naive'])}% | "
+              f"{_pct(sp['batched_fp32_share_of_ceiling'])}% |",
+              f"| project: the same with bf16 autocast | {sp['batched_bf16_pairs_per_s']:.1f} | "
+              f"{sp['batched_bf16_speedup']:.1f} | {_pct(sp['batched_bf16_agreement_with_naive'])}% | "
+              f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the bf16 ceiling |", "",
+              f"bf16 vs fp32 batched predictions agree on {_pct(sp['bf16_agreement_with_fp32'])}% of pairs. "
+              f"Ceiling: measured 1024×1024 matmul, {sp['matmul_fp32_flops'] / 1e9:.1f} GFLOP/s fp32 and "
+              f"{sp['matmul_bf16_flops'] / 1e9:.1f} GFLOP/s bf16; the model costs "
+              f"{sp['model_flops_per_token'] / 1e6:.1f} MFLOP per token at the mean length.", ""]
+        if "demo_article" in sp:
+            d = sp["demo_article"]
+            L += [f"`analyze` on the demo article ({d['words']} words): median {d['seconds_median']:.2f} s over 5 runs "
+                  f"(models loaded).", ""]
+        if "persent" in sp:
+            p = sp["persent"]
+            L += [f"`analyze` on {p['articles']} PerSenT dev articles ({p['mean_words']:.0f} words on average): "
+                  f"{p['articles_per_s']:.2f} articles/s, {p['actors_per_article']:.1f} actors per article, peak RSS "
+                  f"{p['peak_rss_mib']:.0f} MiB ({p['rss_after_load_mib']:.0f} MiB after loading the models).", ""]
+    cb = results.get("corpus")
+    if cb:
+        from .corpus_bench import report_lines
+
+        L += report_lines(cb)
+    plot = speed_accuracy_plot(rows, out)
+    if plot:
+        L += ["## Speed and accuracy", "", f"![speed vs accuracy](plots/{plot.name})", ""]
+    path = out / "RESULTS.md"
+    path.write_text("\n".join(L) + "\n")
+    return path

@@ -1,0 +1,137 @@
+"""Speed table: project batching vs a naive loop over the same weights, the machine's matmul ceiling, and
+``analyze`` on whole articles. Absolute numbers belong to this machine; ratios and shares are the claims."""
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+import time
+
+import numpy as np
+import torch
+
+from stance.data import load_dataset
+from stance.encoding import collate, encode
+from stance.estimator import load_model
+from stance.inputs import as_items
+
+
+def naive_loop(model, items, task: str):
+    """One pair at a time, padded to max_length, fp32: how a plain transformers loop runs."""
+    model.eval()
+    model.merge_adapters(True)
+    L = model.hp["max_length"]
+    pad = model.tokenizer.pad_token_id or 0
+    out = []
+    with torch.inference_mode():
+        for it in items:
+            e = encode(model.tokenizer, [it], L)[0]
+            n = len(e.input_ids)
+            e.input_ids = e.input_ids + [pad] * (L - n)
+            e.markers = e.markers + [0] * (L - n)
+            b = collate([e], pad)
+            b["attention_mask"][0, n:] = 0
+            out.append(model(b, task)[0].argmax().item())
+    return np.array(out)
+
+
+def matmul_ceiling(dtype, n: int = 1024, reps: int = 20) -> float:
+    a = torch.randn(n, n).to(dtype)
+    b = torch.randn(n, n).to(dtype)
+    for _ in range(3):
+        a @ b
+    t = time.perf_counter()
+    for _ in range(reps):
+        a @ b
+    return 2 * n ** 3 * reps / (time.perf_counter() - t)
+
+
+def flops_per_token(model, seq_len: float) -> float:
+    c = model.encoder.config
+    d, i, layers = c.hidden_size, c.intermediate_size, c.num_hidden_layers
+    return layers * (2 * (4 * d * d + 2 * d * i) + 4 * seq_len * d)
+
+
+def run_pairs(model_name="default", n_naive: int | None = None, progress=print) -> dict:
+    torch.set_num_threads(torch.get_num_threads())
+    model = load_model(model_name)
+    ds = load_dataset("newsmtsc-rw", "test")
+    items = as_items(ds)
+    naive_items = items[:n_naive] if n_naive else items
+    res = {"model": model_name, "pairs": len(items), "threads": torch.get_num_threads()}
+    model.logits(items[:64], ["sentiment"])  # warm-up
+    t = time.perf_counter()
+    naive_pred = naive_loop(model, naive_items, "sentiment")
+    res["naive_fp32_pairs_per_s"] = len(naive_items) / (time.perf_counter() - t)
+    res["naive_pairs"] = len(naive_items)
+    progress(f"naive loop: {res['naive_fp32_pairs_per_s']:.1f} pairs/s")
+    for name, bf16 in (("batched_fp32", False), ("batched_bf16", True)):
+        t = time.perf_counter()
+        lg = model.logits(items, ["sentiment"], batch_size=64, bf16=bf16)["sentiment"]
+        dt = time.perf_counter() - t
+        pred = lg.argmax(-1).numpy()
+        res[f"{name}_pairs_per_s"] = len(items) / dt
+        res[f"{name}_agreement_with_naive"] = float((pred[:len(naive_pred)] == naive_pred).mean())
+        res[f"{name}_speedup"] = res[f"{name}_pairs_per_s"] / res["naive_fp32_pairs_per_s"]
+        if name == "batched_fp32":
+            fp32_pred = pred
+        else:
+            res["bf16_agreement_with_fp32"] = float((pred == fp32_pred).mean())
+        progress(f"{name}: {res[f'{name}_pairs_per_s']:.1f} pairs/s ({res[f'{name}_speedup']:.1f}x naive)")
+    enc = encode(model.tokenizer, items, model.hp["max_length"])
+    real_tokens = sum(len(e.input_ids) for e in enc)
+    mean_len = real_tokens / len(enc)
+    res["mean_tokens_per_pair"] = mean_len
+    res["model_flops_per_token"] = flops_per_token(model, mean_len)
+    res["matmul_fp32_flops"] = matmul_ceiling(torch.float32)
+    res["matmul_bf16_flops"] = matmul_ceiling(torch.bfloat16)
+    for name, peak in (("batched_fp32", "matmul_fp32_flops"), ("batched_bf16", "matmul_bf16_flops")):
+        achieved = res[f"{name}_pairs_per_s"] * mean_len * res["model_flops_per_token"]
+        res[f"{name}_achieved_flops"] = achieved
+        res[f"{name}_share_of_ceiling"] = achieved / res[peak]
+    naive_flops = res["naive_fp32_pairs_per_s"] * model.hp["max_length"] * flops_per_token(model, 128)
+    res["naive_fp32_share_of_ceiling"] = naive_flops / res["matmul_fp32_flops"]
+    return res
+
+
+_ANALYZE = r"""
+import json, resource, sys, time
+import stance
+from stance.data import load_dataset
+docs = load_dataset("persent", "dev").to_pandas()["text"].tolist()[:int(sys.argv[1])]
+stance.analyze(docs[0])  # load models
+rss0 = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss
+t = time.perf_counter(); n_actors = 0; words = 0
+for d in docs:
+    n_actors += len(stance.analyze(d).actors); words += len(d.split())
+dt = time.perf_counter() - t
+print(json.dumps({"articles": len(docs), "seconds": dt, "articles_per_s": len(docs) / dt,
+                  "mean_words": words / len(docs), "actors_per_article": n_actors / len(docs),
+                  "peak_rss_mib": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+                  "rss_after_load_mib": rss0 / 1024}))
+"""
+
+_DEMO = r"""
+import json, sys, time
+import stance
+text = open(sys.argv[1], encoding="utf-8").read()
+stance.analyze(text)
+ts = []
+for _ in range(5):
+    t = time.perf_counter(); stance.analyze(text); ts.append(time.perf_counter() - t)
+print(json.dumps({"words": len(text.split()), "seconds_median": sorted(ts)[2], "seconds_min": min(ts)}))
+"""
+
+
+def run_analyze(n_docs: int = 100, demo: str | None = None) -> dict:
+    out = {}
+    r = subprocess.run([sys.executable, "-c", _ANALYZE, str(n_docs)], capture_output=True, text=True)
+    if r.returncode != 0:
+        out["persent_skipped"] = r.stderr.strip().splitlines()[-1] if r.stderr else "failed"
+    else:
+        out["persent"] = json.loads(r.stdout.strip().splitlines()[-1])
+    if demo:
+        r = subprocess.run([sys.executable, "-c", _DEMO, demo], capture_output=True, text=True)
+        if r.returncode == 0:
+            out["demo_article"] = json.loads(r.stdout.strip().splitlines()[-1])
+    return out

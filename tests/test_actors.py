@@ -1,0 +1,48 @@
+from stance.actors import ActorFinder, AliasTable, blocks
+
+
+def test_demo_actors_found_and_merged(demo_text):
+    sentences, actors = ActorFinder()(demo_text)
+    names = {a.name for a in actors}
+    for want in ["Vladimir Putin", "China", "North Korea", "Russia", "United States", "Volodymyr Zelenskyy",
+                 "Ian Bremmer", "Xi Jinping", "Kim Jong-un", "Wang Yi"]:
+        assert want in names, want
+    china = next(a for a in actors if a.name == "China")
+    assert {"Beijing", "Chinese"} <= set(china.aliases)
+    putin = next(a for a in actors if a.name == "Vladimir Putin")
+    assert "Russian President Vladimir Putin" in putin.aliases
+    assert not any("Vladivostok" in a.aliases for a in actors)
+    assert "Bremmer" in next(a for a in actors if a.name == "Ian Bremmer").aliases
+    for a in actors:
+        for m in a.mentions:
+            assert demo_text[m.start:m.end] == m.text
+
+
+def test_place_that_only_locates_is_no_actor_but_a_reacting_one_is():
+    _, actors = ActorFinder()("The talks were held in Geneva. The plan caused unease in Tokyo.")
+    names = {a.name for a in actors}
+    assert "Geneva" not in names and "Japan" in names
+
+
+def test_user_aliases_and_acronyms():
+    t = AliasTable({"European Union": ["the bloc"]})
+    assert t.lookup("the bloc") == ("European Union", "organisation")
+    assert t.lookup("WHO")[0] == "World Health Organization" and t.lookup("who") is None
+    _, actors = ActorFinder({"Acme Corp": ["Acme"]})("Acme Corp said on Monday that Acme would appeal.")
+    assert [a.name for a in actors] == ["Acme Corp"] and len(actors[0].mentions) == 2
+
+
+def test_unambiguous_pronoun_resolved():
+    text = "Angela Merkel arrived in Paris on Monday. She warned that the deal could collapse."
+    _, actors = ActorFinder()(text)
+    merkel = next(a for a in actors if a.name == "Angela Merkel")
+    assert any(m.role == "pronoun" and m.text == "She" for m in merkel.mentions)
+    _, actors = ActorFinder()("Angela Merkel met Emmanuel Macron. She warned of risks.")
+    assert not any(m.role == "pronoun" for a in actors for m in a.mentions)  # two candidates: left alone
+
+
+def test_blocks_bound_memory_and_cover_text():
+    text = ("A sentence about Obama. " * 50 + "\n") * 40
+    parts = list(blocks(text, limit=2000))
+    assert all(len(p) <= 2000 for _, p in parts)
+    assert "".join(p for _, p in parts) == text

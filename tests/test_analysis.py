@@ -1,0 +1,76 @@
+import json
+
+import pytest
+
+import stance
+from stance.analysis import read_article
+
+pytestmark = pytest.mark.slow
+
+# What a careful reader gives each actor of the demo article (../shared/CODEBOOK.md). Where the text supports two
+# readings both are accepted: North Korea and Kim act for Russia (supportive) but voice no attitude (neutral).
+EXPECTED = {
+    "Vladimir Putin": {"dismissive"},
+    "China": {"uneasy"},
+    "Xi Jinping": {"conciliatory"},
+    "Wang Yi": {"uneasy"},
+    "United States": {"uneasy"},
+    "Volodymyr Zelenskyy": {"neutral"},
+    "Ian Bremmer": {"neutral"},
+    "North Korea": {"supportive", "neutral"},
+    "Russia": {"neutral", "supportive"},
+    "Kim Jong-un": {"neutral", "supportive"},
+}
+
+
+@pytest.fixture(scope="module")
+def demo(demo_text):
+    return stance.analyze(demo_text)
+
+
+def test_demo_attitudes(demo):
+    got = {name: demo.actor(name).attitude.label for name in EXPECTED}
+    right = [n for n in EXPECTED if got[n] in EXPECTED[n]]
+    assert len(right) >= 8, got
+
+
+def test_json_shape_and_offsets(demo, demo_text):
+    d = json.loads(demo.to_json())
+    a = d["actors"][0]
+    assert set(a) >= {"name", "type", "aliases", "mentions", "attitude", "sentiment", "stance", "evidence"}
+    assert set(a["attitude"]) == {"label", "score", "scores"}
+    assert abs(sum(a["attitude"]["scores"].values()) - 1) < 1e-3
+    for actor in demo.actors:
+        for e in actor.evidence:
+            assert demo_text[e.start:e.end] == e.text
+            assert e.mention.start >= e.start and e.mention.end <= e.end
+        if actor.attitude.label != "neutral":
+            assert any(e.attitude == actor.attitude.label for e in actor.evidence)
+
+
+def test_topic_gives_stance(demo_text):
+    res = stance.analyze(demo_text, topic="ending the war in Ukraine")
+    st = res.actor("China").stance
+    assert st.topic == "ending the war in Ukraine" and st.label in {"favor", "against", "none"}
+
+
+def test_edge_inputs(tmp_path):
+    assert stance.analyze("").actors == [] and stance.analyze("  \n ").actors == []
+    assert stance.analyze("the cat sat on the mat and slept.").actors == []
+    bad = tmp_path / "latin1.txt"
+    bad.write_bytes("Caf\xe9 owners in Paris protested.".encode("latin-1"))
+    with pytest.raises(ValueError, match=r"latin1.txt: not UTF-8 text \(byte 0xe9 at offset 3\)"):
+        read_article(str(bad))
+    binf = tmp_path / "x.bin"
+    binf.write_bytes(b"\x00\x01\x02abc")
+    with pytest.raises(ValueError, match="binary file"):
+        read_article(str(binf))
+
+
+def test_long_article_is_read_in_passages():
+    sentence = ("Chancellor Olaf Scholz warned that the deal could collapse, and " + "officials said " * 60
+                + "nothing more.")
+    res = stance.analyze(sentence + "\n\n" + "Scholz praised the plan. " * 20)
+    scholz = res.actor("Olaf Scholz")
+    assert scholz is not None and len(scholz.evidence) >= 2
+    assert any("window" in w for w in res.warnings)  # the 190-token sentence was not silently truncated

@@ -1,0 +1,74 @@
+"""The shipped models load offline and make sensible predictions on real test-split rows."""
+import socket
+from pathlib import Path
+
+import numpy as np
+import pytest
+
+import stance
+from stance.data import load_dataset
+from stance.estimator import models_dir
+
+from .conftest import need_data
+
+pytestmark = pytest.mark.slow
+
+
+def test_default_artifacts_are_compact():
+    d = models_dir() / "default"
+    assert (d / "config.json").exists() and (d / "README.md").exists()
+    for f in d.iterdir():
+        assert f.stat().st_size < 10 * 2**20, f
+
+
+def test_loads_with_network_disabled(monkeypatch):
+    from stance.estimator import _load_cached
+
+    _load_cached.cache_clear()
+
+    def refuse(*a, **k):
+        raise OSError("network disabled by the test")
+
+    monkeypatch.setattr(socket.socket, "connect", refuse)
+    clf = stance.load("default", task="sentiment")
+    assert clf.predict([("Critics slammed the senator over the vote.", "senator")])[0] == "negative"
+
+
+def _accuracy(name, task, n=80):
+    ds = load_dataset(name, "test").shuffle(seed=0).select(range(n))
+    clf = stance.load("default", task=task)
+    pred = clf.predict(ds)
+    return float((np.array(pred) == np.array(ds[:]["label"])).mean())
+
+
+def test_sentiment_on_newsmtsc_test_rows():
+    assert _accuracy("newsmtsc-rw", "sentiment") > 0.65  # three classes
+
+
+def test_directed_on_dse_test_rows():
+    need_data("dse", "test.txt")
+    assert _accuracy("dse", "directed") > 0.6
+
+
+def test_stance_on_semeval_test_rows():
+    need_data("semeval2016", "testdata-taskA-all-annotations.txt")
+    assert _accuracy("semeval2016-a", "stance") > 0.5
+
+
+def test_attitude_codebook_examples():
+    clf = stance.load("default", task="attitude")
+    rows = [("The senator praised the agreement as long overdue.", "senator", "supportive"),
+            ("The union accused the company of breaking its promises.", "union", "critical"),
+            ("The union accused the company of breaking its promises.", "company", "neutral"),
+            ("The prime minister urged both sides to return to the negotiating table.", "prime minister",
+             "conciliatory"),
+            ("Officials in Tokyo privately fear the pact could draw them into the conflict.", "Tokyo", "uneasy")]
+    pred = clf.predict([(t, h) for t, h, _ in rows])
+    assert sum(p == y for p, (_, _, y) in zip(pred, rows)) >= 4, list(pred)
+
+
+def test_probabilities_follow_classes():
+    clf = stance.load("default", task="stance")
+    p = clf.predict_proba([("I will always vote for her, she is the best.", "Hillary Clinton")])
+    assert p.shape == (1, 3) and list(clf.classes_) == ["favor", "against", "none"]
+    assert clf.classes_[p.argmax()] == "favor"
