@@ -169,15 +169,25 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
     ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
     ``aliases`` adds alias-table entries, e.g. ``{"European Union": ["Brussels", "the bloc"]}``.
     """
+    return analyze_many([text], topic, model, aliases, batch_size)[0]
+
+
+@dataclass
+class _Prepared:
+    text: str
+    sentences: list
+    groups: list
+    pairs: list
+    items: list
+
+
+def _prepare(text: str, finder: ActorFinder) -> _Prepared:
     if not isinstance(text, str):
-        raise TypeError(f"analyze needs a str, got {type(text).__name__}; read files with stance.analysis."
-                        f"read_article")
+        raise TypeError(f"analyze needs a str, got {type(text).__name__}; read files with "
+                        f"stance.analysis.read_article")
     if not text.strip():
-        return ArticleAnalysis(text, [], topic, str(model))
-    sentences, groups = _finder(aliases)(text)
-    if not groups:
-        return ArticleAnalysis(text, [], topic, str(model))
-    m = load_model(model)
+        return _Prepared(text, [], [], [], [])
+    sentences, groups = finder(text)
     pairs: list[_Pair] = []
     for ai, g in enumerate(groups):
         seen = set()
@@ -190,23 +200,57 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
     for p in pairs:
         s0, s1 = sentences[p.sentence]
         items.append(Item(text[s0:s1], p.mention.start - s0, p.mention.end - s0))
+    return _Prepared(text, sentences, groups, pairs, items)
+
+
+def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAULT_MODEL,
+                 aliases: dict[str, list[str]] | None = None, batch_size: int = 64) -> list[ArticleAnalysis]:
+    """Analyse several articles with one batched encoder pass over all their passages (what corpus scoring
+    uses: the encoder sees full batches even when articles are short)."""
+    finder = _finder(aliases)
+    preps = [_prepare(t, finder) for t in texts]
+    all_items = [it for p in preps for it in p.items]
+    if not all_items:
+        return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
+    m = load_model(model)
     tasks = [t for t in ("attitude", "sentiment") if t in m.labels]
-    logits = m.logits(items, tasks, batch_size=batch_size)
+    logits = m.logits(all_items, tasks, batch_size=batch_size)
     probs = {t: torch_softmax(logits[t]) for t in tasks}
-    warnings = []
-    truncated = sum(e.truncated for e in encode(m.tokenizer, items, m.hp["max_length"]))
-    if truncated:
-        warnings.append(f"{truncated} passage(s) longer than {m.hp['max_length']} tokens were read in a window "
-                        f"around the actor mention; the rest of those sentences was not seen")
-    stance_probs = None
+    truncated = [e.truncated for e in encode(m.tokenizer, all_items, m.hp["max_length"])]
+    stance_all = None
+    st_keys: list[tuple[int, int]] = []
     if topic and "stance" in m.labels:
-        sent_ids = sorted({p.sentence for p in pairs})
-        st_items = [Item(text[sentences[s][0]:sentences[s][1]], topic=topic) for s in sent_ids]
-        st = torch_softmax(m.logits(st_items, ["stance"], batch_size=batch_size)["stance"])
-        stance_probs = {s: st[i] for i, s in enumerate(sent_ids)}
+        st_items = []
+        for k, p in enumerate(preps):
+            for s in sorted({q.sentence for q in p.pairs}):
+                st_keys.append((k, s))
+                st_items.append(Item(p.text[p.sentences[s][0]:p.sentences[s][1]], topic=topic))
+        if st_items:
+            stance_all = torch_softmax(m.logits(st_items, ["stance"], batch_size=batch_size)["stance"])
+    st_index = {key: i for i, key in enumerate(st_keys)}
+    results, off = [], 0
+    for k, p in enumerate(preps):
+        n = len(p.items)
+        sl = slice(off, off + n)
+        off += n
+        pr = {t: v[sl] for t, v in probs.items()}
+        warnings = []
+        nt = sum(truncated[sl])
+        if nt:
+            warnings.append(f"{nt} passage(s) longer than {m.hp['max_length']} tokens were read in a window "
+                            f"around the actor mention; the rest of those sentences was not seen")
+        stance_probs = None
+        if stance_all is not None:
+            stance_probs = {s: stance_all[st_index[(k, s)]] for (kk, s) in st_keys if kk == k}
+        results.append(_assemble(p, m, pr, stance_probs, topic, str(model), warnings))
+    return results
+
+
+def _assemble(p: _Prepared, m, probs, stance_probs, topic, model_name, warnings) -> ArticleAnalysis:
+    text, sentences, pairs = p.text, p.sentences, p.pairs
     actors = []
-    for ai, g in enumerate(groups):
-        idx = [i for i, p in enumerate(pairs) if p.actor == ai]
+    for ai, g in enumerate(p.groups):
+        idx = [i for i, q in enumerate(pairs) if q.actor == ai]
         if not idx:
             continue
         att = _aggregate("attitude", m.labels["attitude"], probs["attitude"][idx]) if "attitude" in probs else None
@@ -218,18 +262,18 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
             stn = StanceLabel(lab.label, lab.score, lab.scores, topic=topic)
         evidence = []
         for i in idx:
-            p = pairs[i]
-            s0, s1 = sentences[p.sentence]
+            q = pairs[i]
+            s0, s1 = sentences[q.sentence]
             pa = probs["attitude"][i] if "attitude" in probs else None
             a_lab = m.labels["attitude"][int(pa.argmax())] if pa is not None else ""
             evidence.append(Evidence(text[s0:s1], s0, s1, a_lab, round(float(pa.max()), 4) if pa is not None else 0.0,
                                      m.labels["sentiment"][int(probs["sentiment"][i].argmax())],
-                                     Mention(p.mention.text, p.mention.start, p.mention.end)))
+                                     Mention(q.mention.text, q.mention.start, q.mention.end)))
         evidence.sort(key=lambda e: (e.attitude != (att.label if att else ""), -e.attitude_score, e.start))
         actors.append(Actor(g.name, g.type, g.aliases,
                             [Mention(x.text, x.start, x.end) for x in g.mentions if x.role != "location"],
                             att, sen, stn, evidence))
-    return ArticleAnalysis(text, actors, topic, str(model), len(items), warnings)
+    return ArticleAnalysis(text, actors, topic, model_name, len(p.items), warnings)
 
 
 def torch_softmax(t) -> np.ndarray:

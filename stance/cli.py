@@ -136,7 +136,8 @@ def cmd_score(a) -> int:
 
     summary = score_corpus(a.input, a.output, topic=a.topic, model=a.model, text_column=a.text_col,
                            id_column=a.id_col, output_format=a.format, engine=a.engine,
-                           batch_articles=a.batch_articles, progress=not a.quiet, errors=a.errors,
+                           batch_articles=a.batch_articles, chunk_articles=a.chunk_articles,
+                           progress=not a.quiet, errors=a.errors,
                            ray_address=a.ray_address)
     print(json.dumps(summary))
     return 0 if summary.get("failed", 0) == 0 else 1
@@ -205,7 +206,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--id-col", default="id")
     sc.add_argument("--engine", choices=["local", "ray"], default="local")
     sc.add_argument("--ray-address", help="an existing Ray cluster (default: start a local one)")
-    sc.add_argument("--batch-articles", type=int, default=64)
+    sc.add_argument("--batch-articles", type=int, default=64, help="articles per encoder batch group")
+    sc.add_argument("--chunk-articles", type=int, default=256, help="articles per committed output chunk")
     sc.add_argument("--errors", help="errors file (default OUTPUT.errors.jsonl)")
     sc.add_argument("--quiet", action="store_true")
     sc.set_defaults(func=cmd_score)
@@ -215,12 +217,13 @@ def build_parser() -> argparse.ArgumentParser:
 def main(argv=None) -> int:
     from .backbone import ModelError
     from .data import DataError
+    from .corpus import CorpusError
     from .encoding import InputError
 
     a = build_parser().parse_args(argv)
     try:
         return a.func(a)
-    except (DataError, ModelError, InputError, ValueError, UnicodeDecodeError) as e:
+    except (DataError, ModelError, InputError, CorpusError, ValueError, UnicodeDecodeError) as e:
         return _err(str(e))
 
 

@@ -1,0 +1,374 @@
+"""Corpus scoring: articles in, one row per (article, actor) out. Streaming, resumable, exact.
+
+>>> import pandas as pd, stance, tempfile, os
+>>> df = pd.DataFrame({"id": ["a1"], "text": ["Beijing is unsettled by the pact."]})
+>>> stance.score_frame(df)[["article_id", "actor", "attitude"]].iloc[0].tolist()[:2]
+['a1', 'China']
+
+Output is a folder: ``part-NNNNNN.<fmt>`` chunks committed by atomic rename, ``errors-NNNNNN.jsonl`` with the
+records that could not be scored (line number and reason), ``stats-NNNNNN.json`` and ``manifest.json``. A run
+killed at any moment and started again with the same command scores every article exactly once.
+"""
+from __future__ import annotations
+
+import csv
+import hashlib
+import json
+import os
+import time
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Iterator
+
+from .analysis import analyze_many
+from .estimator import DEFAULT_MODEL, model_path
+
+FORMATS = ("parquet", "jsonl", "csv")
+COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude", "attitude_score", "sentiment",
+           "sentiment_score", "stance", "stance_score", "topic", "evidence"]
+EVIDENCE_KEPT = 3
+
+
+@dataclass
+class Record:
+    seq: int  # 0-based position in the input (every record counts, good or bad): fixes the chunk boundaries
+    where: str  # "line 12" / "row 12" / "file a.txt"
+    article_id: str | None = None
+    text: str | None = None
+    error: str | None = None
+
+
+class CorpusError(ValueError):
+    """The corpus or the output folder cannot be used; the message says why."""
+
+
+# -- input ---------------------------------------------------------------------------------------------------------
+def _input_kind(path: Path) -> str:
+    if path.is_dir():
+        return "txt"
+    suf = path.suffix.lower()
+    if suf in (".jsonl", ".ndjson", ".json"):
+        return "jsonl"
+    if suf == ".csv":
+        return "csv"
+    if suf in (".parquet", ".pq"):
+        return "parquet"
+    raise CorpusError(f"{path}: unknown input format {suf!r}; use .jsonl, .csv, .parquet or a folder of .txt files")
+
+
+def _norm(article_id, text, seq, where) -> Record:
+    if article_id is None or (isinstance(article_id, float) and article_id != article_id) or str(article_id) == "":
+        return Record(seq, where, error="missing id")
+    if text is None or (isinstance(text, float) and text != text):
+        return Record(seq, where, str(article_id), error="missing text")
+    if not isinstance(text, str):
+        return Record(seq, where, str(article_id), error=f"text is a {type(text).__name__}, not a string")
+    return Record(seq, where, str(article_id), text)
+
+
+def read_records(path: str | os.PathLike, text_column: str = "text", id_column: str = "id") -> Iterator[Record]:
+    """Stream the input's records, good and bad, in a fixed order."""
+    path = Path(path)
+    if not path.exists():
+        raise CorpusError(f"{path}: no such file or folder")
+    kind = _input_kind(path)
+    if kind == "jsonl":
+        with path.open(encoding="utf-8", errors="replace") as f:
+            for i, line in enumerate(f):
+                if not line.strip():
+                    continue
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError as e:
+                    yield Record(i, f"line {i + 1}", error=f"malformed JSON ({e.msg})")
+                    continue
+                if not isinstance(obj, dict):
+                    yield Record(i, f"line {i + 1}", error="not a JSON object")
+                    continue
+                yield _norm(obj.get(id_column), obj.get(text_column), i, f"line {i + 1}")
+    elif kind == "csv":
+        with path.open(encoding="utf-8", errors="replace", newline="") as f:
+            reader = csv.DictReader(f)
+            missing = {text_column, id_column} - set(reader.fieldnames or [])
+            if missing:
+                raise CorpusError(f"{path}: no column(s) {sorted(missing)}; columns are {reader.fieldnames} "
+                                  f"(set --text-col / --id-col)")
+            for i, row in enumerate(reader):
+                yield _norm(row.get(id_column), row.get(text_column), i, f"line {reader.line_num}")
+    elif kind == "parquet":
+        import pyarrow.parquet as pq
+
+        pf = pq.ParquetFile(path)
+        names = pf.schema_arrow.names
+        missing = {text_column, id_column} - set(names)
+        if missing:
+            raise CorpusError(f"{path}: no column(s) {sorted(missing)}; columns are {names}")
+        i = 0
+        for batch in pf.iter_batches(batch_size=1024, columns=[id_column, text_column]):
+            ids, texts = batch.column(0).to_pylist(), batch.column(1).to_pylist()
+            for a, t in zip(ids, texts):
+                yield _norm(a, t, i, f"row {i + 1}")
+                i += 1
+    else:
+        files = sorted(p for p in path.rglob("*.txt") if p.is_file())
+        for i, p in enumerate(files):
+            rel = str(p.relative_to(path))
+            try:
+                yield Record(i, f"file {rel}", rel[:-4], p.read_bytes().decode("utf-8-sig"))
+            except UnicodeDecodeError as e:
+                yield Record(i, f"file {rel}", rel[:-4], error=f"not UTF-8 (byte at offset {e.start})")
+
+
+def count_records(path: Path) -> int | None:
+    """Cheap total for the progress bar (None when it would need a parse)."""
+    kind = _input_kind(path)
+    if kind == "jsonl":
+        with path.open("rb") as f:
+            return sum(1 for line in f if line.strip())
+    if kind == "parquet":
+        import pyarrow.parquet as pq
+
+        return pq.ParquetFile(path).metadata.num_rows
+    if kind == "txt":
+        return sum(1 for _ in path.rglob("*.txt"))
+    return None
+
+
+# -- rows ----------------------------------------------------------------------------------------------------------
+def actor_rows(article_id: str, res) -> list[dict]:
+    rows = []
+    for a in res.actors:
+        rows.append({
+            "article_id": article_id, "actor": a.name, "actor_type": a.type, "aliases": list(a.aliases),
+            "mentions": [{"text": m.text, "start": m.start, "end": m.end} for m in a.mentions],
+            "attitude": a.attitude.label if a.attitude else None,
+            "attitude_score": a.attitude.score if a.attitude else None,
+            "sentiment": a.sentiment.label, "sentiment_score": a.sentiment.score,
+            "stance": a.stance.label if a.stance else None, "stance_score": a.stance.score if a.stance else None,
+            "topic": res.topic,
+            "evidence": [{"text": e.text, "start": e.start, "end": e.end, "attitude": e.attitude}
+                         for e in a.evidence[:EVIDENCE_KEPT]],
+        })
+    return rows
+
+
+def score_records(records: list[Record], topic, model, batch_articles: int = 64):
+    """Score good records in batches of articles; return (rows, errors, stats)."""
+    rows, errors = [], []
+    stats = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
+    good = []
+    for r in records:
+        if r.error:
+            errors.append({"where": r.where, "article_id": r.article_id, "reason": r.error})
+            stats["failed"] += 1
+        elif not r.text.strip():
+            errors.append({"where": r.where, "article_id": r.article_id, "reason": "empty text (skipped)"})
+            stats["skipped"] += 1
+        else:
+            good.append(r)
+    for i in range(0, len(good), batch_articles):
+        part = good[i:i + batch_articles]
+        try:
+            results = analyze_many([r.text for r in part], topic, model)
+        except Exception:  # one bad article must not sink its batch: retry one by one
+            results = []
+            for r in part:
+                try:
+                    results.append(analyze_many([r.text], topic, model)[0])
+                except Exception as e:  # noqa: BLE001 - reported per article in the errors file
+                    results.append(e)
+        for r, res in zip(part, results):
+            if isinstance(res, Exception):
+                errors.append({"where": r.where, "article_id": r.article_id,
+                               "reason": f"analysis failed: {type(res).__name__}: {res}"})
+                stats["failed"] += 1
+                continue
+            rows.extend(actor_rows(r.article_id, res))
+            stats["scored"] += 1
+    stats["rows"] = len(rows)
+    return rows, errors, stats
+
+
+# -- output --------------------------------------------------------------------------------------------------------
+def _atomic_write(path: Path, write) -> None:
+    tmp = path.with_name(path.name + ".tmp")
+    write(tmp)
+    with open(tmp, "rb") as f:
+        os.fsync(f.fileno())
+    os.replace(tmp, path)
+
+
+def _arrow_table(rows: list[dict]):
+    import pyarrow as pa
+
+    mention = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64())])
+    ev = pa.struct([("text", pa.string()), ("start", pa.int64()), ("end", pa.int64()), ("attitude", pa.string())])
+    schema = pa.schema([("article_id", pa.string()), ("actor", pa.string()), ("actor_type", pa.string()),
+                        ("aliases", pa.list_(pa.string())), ("mentions", pa.list_(mention)),
+                        ("attitude", pa.string()), ("attitude_score", pa.float64()), ("sentiment", pa.string()),
+                        ("sentiment_score", pa.float64()), ("stance", pa.string()), ("stance_score", pa.float64()),
+                        ("topic", pa.string()), ("evidence", pa.list_(ev))])
+    return pa.Table.from_pylist(rows, schema=schema)
+
+
+def write_part(path: Path, rows: list[dict], fmt: str) -> None:
+    if fmt == "parquet":
+        import pyarrow.parquet as pq
+
+        _atomic_write(path, lambda p: pq.write_table(_arrow_table(rows), p))
+    elif fmt == "jsonl":
+        def w(p):
+            with open(p, "w", encoding="utf-8") as f:
+                for r in rows:
+                    f.write(json.dumps(r, ensure_ascii=False) + "\n")
+
+        _atomic_write(path, w)
+    else:
+        def w(p):
+            with open(p, "w", encoding="utf-8", newline="") as f:
+                wr = csv.DictWriter(f, fieldnames=COLUMNS)
+                wr.writeheader()
+                for r in rows:
+                    wr.writerow({k: json.dumps(v, ensure_ascii=False) if isinstance(v, (list, dict)) else v
+                                 for k, v in r.items()})
+
+        _atomic_write(path, w)
+
+
+def read_scores(path: str | os.PathLike):
+    """Read a scoring output folder (any format) into one pandas DataFrame, chunks in input order."""
+    import pandas as pd
+
+    path = Path(path)
+    parts = sorted(path.glob("part-*"))
+    parts = [p for p in parts if not p.name.endswith(".tmp")]
+    if not parts:
+        return pd.DataFrame(columns=COLUMNS)
+    fmt = parts[0].suffix.lstrip(".")
+    if fmt == "parquet":
+        frames = [pd.read_parquet(p) for p in parts]
+    elif fmt == "jsonl":
+        frames = [pd.read_json(p, lines=True, dtype={"article_id": str}) for p in parts if p.stat().st_size]
+    else:
+        frames = [pd.read_csv(p, dtype={"article_id": str}) for p in parts]
+    frames = [f for f in frames if len(f)]
+    return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
+
+
+def _fingerprint(path: Path) -> dict:
+    if path.is_dir():
+        files = sorted(p for p in path.rglob("*.txt"))
+        h = hashlib.sha1("\n".join(f"{p.relative_to(path)}:{p.stat().st_size}" for p in files).encode()).hexdigest()
+        return {"path": str(path.resolve()), "files": len(files), "digest": h}
+    st = path.stat()
+    with path.open("rb") as f:
+        head = hashlib.sha1(f.read(1 << 20)).hexdigest()
+    return {"path": str(path.resolve()), "bytes": st.st_size, "head_sha1": head}
+
+
+def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str | None = None,
+                 model: str = DEFAULT_MODEL, text_column: str = "text", id_column: str = "id",
+                 output_format: str | None = None, engine: str = "local", batch_articles: int = 64,
+                 chunk_articles: int = 256, progress: bool = True, errors: str | None = None,
+                 ray_address: str | None = None) -> dict:
+    """Score every article of ``input`` into the folder ``output``; return the summary counts.
+
+    Input: JSONL, CSV or Parquet with ``text_column`` and ``id_column``, or a folder of ``.txt`` files (the id is
+    the file's path without ``.txt``). ``output_format`` is parquet (default), jsonl or csv. ``engine="ray"``
+    runs on Ray Data (``pip install 'stance[ray]'``), on ``ray_address`` or a local Ray.
+    """
+    src, out = Path(input), Path(output)
+    fmt = output_format or (out.suffix.lstrip(".").lower() if out.suffix.lstrip(".").lower() in FORMATS
+                            else "parquet")
+    if fmt not in FORMATS:
+        raise CorpusError(f"unknown output format {fmt!r}; use one of {FORMATS}")
+    if engine == "ray":
+        from .ray_engine import score_corpus_ray
+
+        return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address)
+    if engine != "local":
+        raise CorpusError(f"unknown engine {engine!r}; use local or ray")
+    if not src.exists():
+        raise CorpusError(f"{src}: no such file or folder")
+    _input_kind(src)
+    manifest = {"version": 1, "input": _fingerprint(src), "model": str(model_path(model).resolve()),
+                "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
+                "chunk_articles": chunk_articles}
+    out.mkdir(parents=True, exist_ok=True)
+    mpath = out / "manifest.json"
+    if mpath.exists():
+        old = json.loads(mpath.read_text())
+        diff = sorted(k for k in set(manifest) if old.get(k) != manifest.get(k))
+        if diff:
+            raise CorpusError(f"{out} holds a run with other settings ({', '.join(diff)} differ: "
+                              + "; ".join(f"{k}: {old.get(k)!r} -> {manifest.get(k)!r}" for k in diff)
+                              + "). Resume with the same settings, or choose a new output folder.")
+    else:
+        _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "running"}, indent=1)))
+    for tmp in out.glob("*.tmp"):
+        tmp.unlink()
+    done = {int(p.name.split("-")[1].split(".")[0]) for p in out.glob(f"part-*.{fmt}")}
+    total = count_records(src)
+    bar = None
+    if progress:
+        from tqdm.auto import tqdm
+
+        bar = tqdm(total=total, unit="article", desc="scoring", smoothing=0.1)
+    t0 = time.perf_counter()
+
+    def commit(chunk: int, recs: list[Record]):
+        rows, errs, stats = score_records(recs, topic, model, batch_articles)
+        _atomic_write(out / f"errors-{chunk:06d}.jsonl",
+                      lambda p: p.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs)))
+        _atomic_write(out / f"stats-{chunk:06d}.json", lambda p: p.write_text(json.dumps(stats)))
+        write_part(out / f"part-{chunk:06d}.{fmt}", rows, fmt)  # the commit point of the chunk
+
+    buf: list[Record] = []
+    chunk = 0
+    for rec in read_records(src, text_column, id_column):
+        c = rec.seq // chunk_articles
+        if c != chunk and buf:
+            commit(chunk, buf)
+            buf = []
+        chunk = c
+        if c in done:
+            if bar:
+                bar.update(1)
+            continue
+        buf.append(rec)
+        if bar:
+            bar.update(1)
+    if buf:
+        commit(chunk, buf)
+    if bar:
+        bar.close()
+    summary = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
+    for p in sorted(out.glob("stats-*.json")):
+        if (out / f"part-{p.name[6:12]}.{fmt}").exists():
+            for k, v in json.loads(p.read_text()).items():
+                summary[k] += v
+    if errors:
+        with open(errors, "w", encoding="utf-8") as f:
+            for p in sorted(out.glob("errors-*.jsonl")):
+                f.write(p.read_text(encoding="utf-8"))
+    _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "complete",
+                                                            "summary": summary}, indent=1)))
+    summary.update({"output": str(out), "format": fmt, "seconds_this_run": round(time.perf_counter() - t0, 2)})
+    return summary
+
+
+def score_frame(df, text_column: str = "text", id_column: str | None = "id", topic: str | None = None,
+                model: str = DEFAULT_MODEL, batch_articles: int = 64):
+    """Score a pandas DataFrame in memory: one row per (article, actor). Without ``id_column`` the index is the
+    id. Rows with an empty text give no actor rows."""
+    import pandas as pd
+
+    if text_column not in df.columns:
+        raise CorpusError(f"DataFrame has no column {text_column!r}; it has {list(df.columns)}")
+    ids = df[id_column] if id_column and id_column in df.columns else df.index
+    recs = [_norm(a, t, i, f"row {i}") for i, (a, t) in enumerate(zip(ids, df[text_column]))]
+    bad = [r for r in recs if r.error]
+    if bad:
+        raise CorpusError(f"{bad[0].where}: {bad[0].error}")
+    rows, _, _ = score_records(recs, topic, model, batch_articles)
+    return pd.DataFrame(rows, columns=COLUMNS)

@@ -1,0 +1,124 @@
+import json
+import random
+import signal
+import subprocess
+import sys
+import time
+
+import pandas as pd
+import pytest
+
+from stance.corpus import CorpusError, read_records, read_scores, score_corpus, score_frame
+
+ARTICLES = ["Beijing is unsettled by the pact, and Moscow vowed a firm response.",
+            "Chancellor Olaf Scholz praised the deal. Scholz met Emmanuel Macron in Paris.",
+            "The senator said nothing.", "Ukrainian officials announced that North Korean troops arrived."]
+
+
+def write_corpus(path, n, bad=True):
+    with open(path, "w") as f:
+        for i in range(n):
+            f.write(json.dumps({"id": f"a{i}", "text": ARTICLES[i % len(ARTICLES)] + f" Item {i}."}) + "\n")
+        if bad:
+            f.write("{not json\n")
+            f.write(json.dumps({"text": "Putin shrugged."}) + "\n")
+            f.write(json.dumps({"id": "empty", "text": "   "}) + "\n")
+
+
+def key(df):
+    return sorted(zip(df["article_id"], df["actor"], df["attitude"], df["sentiment"]))
+
+
+def test_bad_records_logged_and_run_goes_on(tmp_path, tiny_model_dir):
+    write_corpus(tmp_path / "in.jsonl", 6)
+    s = score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), chunk_articles=4,
+                     progress=False, errors=str(tmp_path / "errors.jsonl"))
+    assert (s["scored"], s["skipped"], s["failed"]) == (6, 1, 2)
+    errs = [json.loads(l) for l in (tmp_path / "errors.jsonl").read_text().splitlines()]
+    assert [e["where"] for e in errs] == ["line 7", "line 8", "line 9"]
+    assert "malformed JSON" in errs[0]["reason"] and errs[1]["reason"] == "missing id"
+    df = read_scores(tmp_path / "out")
+    assert set(df["article_id"]) <= {f"a{i}" for i in range(6)} and len(df) == s["rows"] > 0
+    assert {"China", "Russia"} <= set(df[df.article_id == "a0"]["actor"])
+
+
+def test_resume_with_other_settings_is_refused(tmp_path, tiny_model_dir):
+    write_corpus(tmp_path / "in.jsonl", 3, bad=False)
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    again = score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    assert again["scored"] == 3 and again["rows"] > 0
+    with pytest.raises(CorpusError, match="topic differ"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), topic="war",
+                     progress=False)
+
+
+def test_formats_and_inputs(tmp_path, tiny_model_dir):
+    df = pd.DataFrame({"doc": ["x1", "x2"], "body": ARTICLES[:2]})
+    df.to_parquet(tmp_path / "in.parquet")
+    df.to_csv(tmp_path / "in.csv", index=False)
+    (tmp_path / "txt").mkdir()
+    for i, t in df.values:
+        (tmp_path / "txt" / f"{i}.txt").write_text(t)
+    outs = {}
+    for src, fmt in (("in.parquet", "parquet"), ("in.csv", "csv"), ("txt", "jsonl")):
+        kw = {} if src == "txt" else {"text_column": "body", "id_column": "doc"}
+        score_corpus(tmp_path / src, tmp_path / f"out_{fmt}", model=str(tiny_model_dir), output_format=fmt,
+                     progress=False, **kw)
+        outs[fmt] = read_scores(tmp_path / f"out_{fmt}")
+    assert key(outs["parquet"]) == key(outs["csv"]) == key(outs["jsonl"])
+    with pytest.raises(CorpusError, match=r"no column\(s\) \['text'\]"):
+        list(read_records(tmp_path / "in.csv", "text", "doc"))
+
+
+def test_score_frame(tiny_model_dir):
+    out = score_frame(pd.DataFrame({"id": [1, 2], "text": ARTICLES[:2]}), model=str(tiny_model_dir))
+    assert set(out["article_id"]) == {"1", "2"} and "attitude_score" in out
+
+
+@pytest.mark.slow
+def test_kill_and_resume_loses_and_duplicates_nothing(tmp_path, tiny_model_dir):
+    write_corpus(tmp_path / "in.jsonl", 160, bad=False)
+    cmd = [sys.executable, "-m", "stance.cli", "score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"),
+           "--model", str(tiny_model_dir), "--chunk-articles", "8", "--batch-articles", "4", "--quiet"]
+    rng = random.Random(0)
+    kills = 0
+    for _ in range(5):
+        p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        time.sleep(rng.uniform(4, 9))
+        if p.poll() is None:
+            p.send_signal(signal.SIGKILL)
+            kills += 1
+        p.wait()
+    assert kills >= 3  # the run really was interrupted
+    done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
+    assert done.returncode == 0, done.stderr
+    assert json.loads(done.stdout.strip().splitlines()[-1])["scored"] == 160
+    resumed = read_scores(tmp_path / "out")
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "clean", model=str(tiny_model_dir), chunk_articles=8,
+                 progress=False)
+    clean = read_scores(tmp_path / "clean")
+    assert len(resumed) == len(clean)
+    assert key(resumed) == key(clean)
+    assert not resumed.duplicated(["article_id", "actor"]).any()
+
+
+@pytest.mark.slow
+def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'stance[ray]'")
+    from stance.ray_engine import read_ray_output
+
+    write_corpus(tmp_path / "in.jsonl", 12)
+    local = score_corpus(tmp_path / "in.jsonl", tmp_path / "local", model=str(tiny_model_dir), progress=False)
+    ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
+    try:
+        remote = score_corpus(tmp_path / "in.jsonl", tmp_path / "ray", model=str(tiny_model_dir), engine="ray",
+                              progress=False)
+    finally:
+        ray.shutdown()
+    assert {k: remote[k] for k in ("scored", "skipped", "failed", "rows")} == \
+        {k: local[k] for k in ("scored", "skipped", "failed", "rows")}
+    a = read_scores(tmp_path / "local").sort_values(["article_id", "actor"]).reset_index(drop=True)
+    b = read_ray_output(tmp_path / "ray").sort_values(["article_id", "actor"]).reset_index(drop=True)
+    cols = ["article_id", "actor", "actor_type", "attitude", "sentiment"]
+    assert (a[cols].values == b[cols].values).all()
+    assert (a["attitude_score"] - b["attitude_score"]).abs().max() < 1e-3
