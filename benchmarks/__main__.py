@@ -112,6 +112,12 @@ def main(argv=None):
     from .report import write_report
 
     write_report(results, out)
+    from stance.estimator import models_dir
+    from stance.model_card import write_card
+
+    for d in sorted(models_dir().glob("*")):
+        if (d / "config.json").exists():
+            write_card(d, results)
     progress(f"wrote {out / 'RESULTS.md'} and {res_path}")
 
 

@@ -84,6 +84,12 @@ class ArticleAnalysis:
     def to_json(self, indent: int | None = 2) -> str:
         return json.dumps(self.to_dict(), indent=indent, ensure_ascii=False)
 
+    def to_html(self) -> str:
+        """A self-contained HTML page: the article with mentions coloured by attitude, and the actor table."""
+        from .html import render_html
+
+        return render_html(self)
+
     def actor(self, name: str) -> Actor | None:
         """The actor called ``name`` or having it as an alias."""
         for a in self.actors:

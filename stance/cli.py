@@ -119,9 +119,7 @@ def cmd_analyze(a) -> int:
     text = read_article(a.file)
     res = analyze(text, topic=a.topic, model=a.model)
     if a.html:
-        from .html import render_html
-
-        Path(a.html).write_text(render_html(res), encoding="utf-8")
+        Path(a.html).write_text(res.to_html(), encoding="utf-8")
     if a.json:
         print(res.to_json())
     else:

@@ -68,6 +68,9 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
                   "train_seconds": history["train_seconds"],
                   "train_sizes": {t: len(d.items) for t, d in train_sets.items()}}
     model.save(out)
+    from .model_card import write_card
+
+    write_card(out)
     (out / "history.json").write_text(json.dumps(history, indent=2, default=str))
     return out
 

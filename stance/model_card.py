@@ -1,0 +1,91 @@
+"""Model cards: README.md of a model folder, from its config and the benchmark results (never typed by hand)."""
+from __future__ import annotations
+
+import json
+from pathlib import Path
+
+TASK_DATA = {"sentiment": "NewsMTSC train", "stance": "SemEval-2016 A train (85%) + P-Stance train",
+             "directed": "DSE train", "attitude": "the project's attitude annotations (train split)"}
+
+
+def _pct(v):
+    return f"{100 * v:.1f}"
+
+
+def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
+    model_dir = Path(model_dir)
+    cfg = json.loads((model_dir / "config.json").read_text())
+    info = cfg.get("info", {})
+    name = model_dir.name
+    size = sum(f.stat().st_size for f in model_dir.iterdir() if f.suffix == ".safetensors")
+    L = [f"# stance model `{name}`", "",
+         f"Backbone: `{cfg['backbone']}` (installed from PyPI, loaded offline). This folder holds only what the "
+         f"fine-tuning adds: low-rank adapters (r={cfg['hyperparameters']['lora_r']}) on every linear layer of the "
+         f"encoder, layer norms, four learned marker embeddings (target and holder, start and end) and one head per "
+         f"task — {size / 2**20:.1f} MiB of weights.", "",
+         "## Tasks and labels", ""]
+    for t, labs in cfg["tasks"].items():
+        L.append(f"- `{t}`: {', '.join(labs)} — trained on {TASK_DATA.get(t, 'user data')}")
+    L += ["", "## Training", ""]
+    if info.get("recipe"):
+        L.append(f"Recipe `{info['recipe']}`: `python -m stance.recipes {info['recipe']}` (one command; log in "
+                 f"`train.log`, full history in `history.json`).")
+    tr = info.get("training", {})
+    if tr:
+        L.append(f"AdamW, learning rate {tr.get('learning_rate')}, warm-up {tr.get('warmup_ratio')}, linear decay, "
+                 f"batch {tr.get('batch_size')}, {tr.get('epochs')} epochs at most (per-epoch caps "
+                 f"{tr.get('max_per_task_per_epoch')}), bf16 autocast {tr.get('bf16')}, seed {tr.get('seed')}, early "
+                 f"stopping on the mean dev macro-F1 (patience {tr.get('patience')} evaluations).")
+    if info.get("train_sizes"):
+        L.append("Training rows per task (after oversampling): " +
+                 ", ".join(f"{k} {v}" for k, v in info["train_sizes"].items()) + ".")
+    if info.get("train_seconds"):
+        L.append(f"Training took {info['train_seconds'] / 60:.0f} minutes on the machine in benchmarks/RESULTS.md.")
+    ev = info.get("dev_evals") or []
+    if ev:
+        best = max(ev, key=lambda e: e["mean"])
+        L.append(f"Best dev evaluation (step {best['step']}, epoch {best['epoch']:.2f}), macro-F1: " +
+                 ", ".join(f"{k} {_pct(v)}" for k, v in best["dev"].items()) + ".")
+    cal = info.get("calibration") or {}
+    if cal:
+        L += ["", "## Calibration", "",
+              "One temperature per task, fitted on dev (`predict_proba` returns the scaled probabilities). Expected "
+              "calibration error on dev, 15 bins:", "", "| task | temperature | ECE before | ECE after |",
+              "|---|---|---|---|"]
+        for t, c in cal.items():
+            L.append(f"| {t} | {c['temperature']:.2f} | {c['dev_ece_before']:.3f} | {c['dev_ece_after']:.3f} |")
+    rows = [r for r in (results or {}).get("accuracy", []) if r.get("system") == name and "score" in r]
+    if rows:
+        L += ["", "## Test figures", "",
+              "Measured by `python -m benchmarks` (see benchmarks/RESULTS.md for baselines, intervals and the "
+              "published figures):", "", "| data set | split | metric | score | 95% CI | n |", "|---|---|---|---|---|---|"]
+        for r in rows:
+            L.append(f"| {r['dataset']} | {r['split']} | {r['metric']} | {_pct(r['score'])} | {_pct(r['ci95'][0])}–"
+                     f"{_pct(r['ci95'][1])} | {r['n']} |")
+        att = [r for r in rows if r["dataset"] == "attitude"]
+        if att:
+            r = att[0]
+            base = {b["system"]: b for b in results["accuracy"]
+                    if b.get("dataset") == "attitude" and b.get("system") in ("majority", "keyword-rules")
+                    and "score" in b}
+            L += ["", "### Attitude (test)", "", "| label | F1 | " + " | ".join(f"{b} F1" for b in base) + " | n |",
+                  "|---|---|" + "---|" * len(base) + "---|"]
+            for lab, v in r["per_class"].items():
+                L.append(f"| {lab} | {_pct(v['f1'])} | " +
+                         " | ".join(_pct(b['per_class'].get(lab, {}).get('f1', 0)) for b in base.values()) +
+                         f" | {v['support']} |")
+            L.append(f"| **macro-F1** | **{_pct(r['score'])}** | " +
+                     " | ".join(f"{_pct(b['score'])}" for b in base.values()) + " | |")
+            L += ["", "Confusion matrix (rows: true, columns: predicted; " + ", ".join(r["labels"]) + "):", "", "```"]
+            w = max(len(x) for x in r["labels"])
+            for lab, row in zip(r["labels"], r["confusion"]):
+                L.append(f"{lab:>{w}} " + " ".join(f"{c:4d}" for c in row))
+            L.append("```")
+    L += ["", "## Intended use and limits", "",
+          "English news. Sentiment is how the passage portrays the target (NewsMTSC); stance is trained on tweets "
+          "about a few US political targets and topics, so stance toward other topics in news is an extrapolation; "
+          "attitude follows ../shared/CODEBOOK.md and was trained on about 1,800 annotated pairs. Check the "
+          "per-label figures before relying on rare labels.", ""]
+    path = model_dir / "README.md"
+    path.write_text("\n".join(L))
+    return path
