@@ -81,7 +81,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.progress = progress
 
     # -- helpers -----------------------------------------------------------------------------------------------
-    def _base_model(self, tiny: bool = False) -> StanceModel | None:
+    def _base_model(self) -> StanceModel | None:
         if isinstance(self.model, StanceModel):
             return self.model
         if self.model is None:

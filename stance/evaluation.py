@@ -47,8 +47,7 @@ def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro
                      seed: int = 0) -> np.ndarray:
     """Metric values over ``n_boot`` resamples (with replacement) of the rows."""
     lab = list(labels)
-    extra = sorted(set(y_true) | set(y_pred) - set(lab))
-    allab = lab + [l for l in extra if l not in lab]
+    allab = lab + sorted((set(y_true) | set(y_pred)) - set(lab))
     idx = {l: i for i, l in enumerate(allab)}
     t = np.array([idx[v] for v in y_true])
     p = np.array([idx[v] for v in y_pred])
