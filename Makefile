@@ -9,7 +9,7 @@ DEMO   ?= ../shared/examples/north-korea-troops.txt
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
 	$(BIN)/pip install -q --upgrade pip
-	$(BIN)/pip install -q -e '.[test,bench]'
+	$(BIN)/pip install -q -e '.[test,bench,ray]'
 	touch $@
 
 venv: $(BIN)/.installed

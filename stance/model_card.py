@@ -30,10 +30,11 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
     if info.get("recipe"):
         L.append(f"Recipe `{info['recipe']}`: `python -m stance.recipes {info['recipe']}` (one command; log in "
                  f"`train.log`, full history in `history.json`).")
-    tr = info.get("training", {})
-    if tr:
-        L.append(f"AdamW, learning rate {tr.get('learning_rate')}, warm-up {tr.get('warmup_ratio')}, linear decay, "
-                 f"batch {tr.get('batch_size')}, {tr.get('epochs')} epochs at most (per-epoch caps "
+    stages = info.get("stage_args") or ([info["training"]] if info.get("training") else [])
+    for k, tr in enumerate(stages, 1):
+        L.append(f"{'Stage ' + str(k) + ': ' if len(stages) > 1 else ''}AdamW, learning rate "
+                 f"{tr.get('learning_rate')}, warm-up {tr.get('warmup_ratio')}, linear decay, batch "
+                 f"{tr.get('batch_size')}, {tr.get('epochs')} epochs at most (per-epoch caps "
                  f"{tr.get('max_per_task_per_epoch')}), bf16 autocast {tr.get('bf16')}, seed {tr.get('seed')}, early "
                  f"stopping on the mean dev macro-F1 (patience {tr.get('patience')} evaluations).")
     if info.get("train_sizes"):
