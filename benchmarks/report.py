@@ -151,4 +151,52 @@ def write_report(results: dict, out: Path) -> Path:
         L += ["## Speed and accuracy", "", f"![speed vs accuracy](plots/{plot.name})", ""]
     path = out / "RESULTS.md"
     path.write_text("\n".join(L) + "\n")
+    update_readme(results)
     return path
+
+
+def summary_table(results: dict) -> list[str]:
+    rows = results.get("accuracy", [])
+    L = ["| data set | metric | `default` (95% CI) | best baseline | published |", "|---|---|---|---|---|"]
+    for ds, split, _ in BENCH:
+        res = [r for r in rows if r.get("dataset") == ds and "score" in r]
+        ours = [r for r in res if r["system"] == "default"]
+        base = [r for r in res if r["kind"] == "baseline"]
+        if not ours:
+            continue
+        o = ours[0]
+        b = max(base, key=lambda r: r["score"]) if base else None
+        pub = [p for p in PUBLISHED if p["dataset"] == ds]
+        L.append(f"| {ds} ({split}) | {METRIC_NAME[o['metric']]} | {_pct(o['score'])} ({_pct(o['ci95'][0])}–"
+                 f"{_pct(o['ci95'][1])}) | " + (f"{_pct(b['score'])} ({b['system']})" if b else "") + " | "
+                 + (f"{_pct(pub[0]['score'])} ({pub[0]['system'].replace(', published', '')})" if pub else "—")
+                 + " |")
+    return L
+
+
+def update_readme(results: dict) -> None:
+    """Refresh the figures block of the top-level README from the same results (between RESULTS markers)."""
+    readme = Path(__file__).resolve().parents[1] / "README.md"
+    if not readme.exists():
+        return
+    text = readme.read_text()
+    start, end = "<!-- RESULTS -->", "<!-- /RESULTS -->"
+    if start not in text:
+        return
+    head, rest = text.split(start, 1)
+    tail = rest.split(end, 1)[1] if end in rest else rest
+    runs = results.get("runs") or [{}]
+    block = [start, "", f"Test figures of the shipped default model (written by `python -m benchmarks`, last run "
+             f"{runs[-1].get('date', '')}; intervals are 95% bootstrap; details in benchmarks/RESULTS.md):", "",
+             *summary_table(results)]
+    sp = results.get("speed")
+    if sp:
+        block += ["", f"Speed on the 2-core machine (NewsMTSC-rw test pairs): {sp['batched_bf16_pairs_per_s']:.0f} "
+                      f"pairs/s with the project's batching and bf16, {sp['batched_bf16_speedup']:.1f}× a naive "
+                      f"one-at-a-time fp32 loop over the same weights ({_pct(sp['batched_bf16_agreement_with_naive'])}% "
+                      "identical predictions)."]
+        if "demo_article" in sp:
+            d = sp["demo_article"]
+            block.append(f"`analyze` on the {d['words']}-word demo article: {d['seconds_median']:.2f} s.")
+    block += ["", end]
+    readme.write_text(head + "\n".join(block) + tail)
