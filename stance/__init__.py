@@ -2,8 +2,8 @@
 
 >>> import stance
 >>> clf = stance.load("default", task="sentiment")
->>> clf.predict([("Critics praised the mayor for the rescue plan.", "mayor")])[0]
-'positive'
+>>> print(clf.predict([("Critics praised the mayor for the rescue plan.", "mayor")])[0])
+positive
 
 The public surface: :func:`load`, :class:`StanceClassifier`, :class:`TrainingArguments`, :func:`load_dataset`,
 :func:`load_file`, :func:`evaluate`, :func:`evaluate_dataset`, :func:`analyze`, :func:`score_corpus`,

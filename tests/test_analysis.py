@@ -82,7 +82,8 @@ def test_edge_inputs(tmp_path):
 def test_long_article_is_read_in_passages():
     sentence = ("Chancellor Olaf Scholz warned that the deal could collapse, and " + "officials said " * 60
                 + "nothing more.")
-    res = stance.analyze(sentence + "\n\n" + "Scholz praised the plan. " * 20)
+    tail = " ".join(f"On day {i}, Olaf Scholz praised the plan again." for i in range(20))
+    res = stance.analyze(sentence + "\n\n" + tail)
     scholz = res.actor("Olaf Scholz")
     assert scholz is not None and len(scholz.evidence) >= 2
     assert any("window" in w for w in res.warnings)  # the 190-token sentence was not silently truncated

@@ -34,10 +34,14 @@ def test_loads_with_network_disabled(monkeypatch):
     assert clf.predict([("Critics slammed the senator over the vote.", "senator")])[0] == "negative"
 
 
-def _accuracy(name, task, n=80):
+def _accuracy(name, task, n=80, macro=False):
     ds = load_dataset(name, "test").shuffle(seed=0).select(range(n))
     clf = stance.load("default", task=task)
     pred = clf.predict(ds)
+    if macro:
+        from sklearn.metrics import f1_score
+
+        return float(f1_score(ds[:]["label"], pred, average="macro"))
     return float((np.array(pred) == np.array(ds[:]["label"])).mean())
 
 
@@ -47,7 +51,8 @@ def test_sentiment_on_newsmtsc_test_rows():
 
 def test_directed_on_dse_test_rows():
     need_data("dse", "test.txt")
-    assert _accuracy("dse", "directed") > 0.6
+    # 65% of DSE is neutral: a constant answer has macro-F1 about 0.16 on five classes
+    assert _accuracy("dse", "directed", n=300, macro=True) > 0.35
 
 
 def test_stance_on_semeval_test_rows():
