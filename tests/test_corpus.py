@@ -77,22 +77,24 @@ def test_score_frame(tiny_model_dir):
 
 @pytest.mark.slow
 def test_kill_and_resume_loses_and_duplicates_nothing(tmp_path, tiny_model_dir):
-    write_corpus(tmp_path / "in.jsonl", 160, bad=False)
+    write_corpus(tmp_path / "in.jsonl", 400, bad=False)
     cmd = [sys.executable, "-m", "stance.cli", "score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"),
            "--model", str(tiny_model_dir), "--chunk-articles", "8", "--batch-articles", "4", "--quiet"]
     rng = random.Random(0)
     kills = 0
-    for _ in range(5):
+    for _ in range(10):  # kill at random moments (start-up, mid-chunk, mid-write) until 4 kills landed
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(4, 9))
+        time.sleep(rng.uniform(3, 7))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
         p.wait()
+        if kills >= 4:
+            break
     assert kills >= 3  # the run really was interrupted
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
-    assert json.loads(done.stdout.strip().splitlines()[-1])["scored"] == 160
+    assert json.loads(done.stdout.strip().splitlines()[-1])["scored"] == 400
     resumed = read_scores(tmp_path / "out")
     score_corpus(tmp_path / "in.jsonl", tmp_path / "clean", model=str(tiny_model_dir), chunk_articles=8,
                  progress=False)
