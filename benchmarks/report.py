@@ -185,9 +185,9 @@ def update_readme(results: dict) -> None:
         return
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1] if end in rest else rest
-    runs = results.get("runs") or [{}]
-    block = [start, "", f"Test figures of the shipped default model (written by `python -m benchmarks`, last run "
-             f"{runs[-1].get('date', '')}; intervals are 95% bootstrap; details in benchmarks/RESULTS.md):", "",
+    block = [start, "", "Test figures of the shipped default model (written by `python -m benchmarks` from "
+             "benchmarks/results.json, where each figure keeps the command and date of its run; intervals are 95% "
+             "bootstrap; details in benchmarks/RESULTS.md):", "",
              *summary_table(results)]
     sp = results.get("speed")
     if sp:
