@@ -190,15 +190,31 @@ def score_records(records: list[Record], topic, model, batch_articles: int = 64)
 
 
 # -- output --------------------------------------------------------------------------------------------------------
-def _release_memory() -> None:
-    """Give freed heap back to the OS between chunks: tensors of ever-changing shapes otherwise fragment glibc's
-    arenas and the resident size creeps up with corpus length."""
+def _libc():
     try:
         import ctypes
 
-        ctypes.CDLL("libc.so.6").malloc_trim(0)
-    except (OSError, AttributeError):  # not glibc
-        pass
+        return ctypes.CDLL("libc.so.6")
+    except OSError:  # not glibc
+        return None
+
+
+def _limit_arenas() -> None:
+    """Fewer glibc malloc arenas (like MALLOC_ARENA_MAX=2): per-thread arenas fragment under tensors of ever-changing
+    shapes and the resident size creeps up with corpus length."""
+    libc = _libc()
+    if libc is not None:
+        libc.mallopt(-8, 2)  # M_ARENA_MAX
+
+
+def _release_memory() -> None:
+    """Collect garbage and give freed heap back to the OS between chunks."""
+    import gc
+
+    gc.collect()
+    libc = _libc()
+    if libc is not None:
+        libc.malloc_trim(0)
 
 
 def _atomic_write(path: Path, write) -> None:
@@ -302,6 +318,7 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     if not src.exists():
         raise CorpusError(f"{src}: no such file or folder")
     _input_kind(src)
+    _limit_arenas()
     manifest = {"version": 1, "input": _fingerprint(src), "model": str(model_path(model).resolve()),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
                 "chunk_articles": chunk_articles}
