@@ -150,14 +150,21 @@ class StanceModel(nn.Module):
         for m in self.lora_modules():
             m.merge(on)
 
+    @property
+    def device(self) -> torch.device:
+        return self.markers.device
+
     def features(self, batch: dict[str, torch.Tensor]) -> torch.Tensor:
+        dev = self.device
+        if batch["input_ids"].device != dev:
+            batch = {k: v.to(dev, non_blocking=True) for k, v in batch.items()}
         emb = self.encoder.get_input_embeddings()(batch["input_ids"])
         mk = batch["markers"]
         if (mk > 0).any():
             emb = torch.where((mk > 0).unsqueeze(-1), self.markers.to(emb.dtype)[(mk - 1).clamp(min=0)], emb)
         att = batch["attention_mask"]
         hs = self.encoder(inputs_embeds=emb, attention_mask=att).last_hidden_state
-        idx = torch.arange(hs.size(0))
+        idx = torch.arange(hs.size(0), device=hs.device)
         tgt = hs[idx, batch["target_pos"]]
         hpos = batch["holder_pos"]
         hold = hs[idx, hpos.clamp(min=0)] * (hpos >= 0).unsqueeze(-1).to(hs.dtype)
@@ -187,10 +194,10 @@ class StanceModel(nn.Module):
                 it = tqdm(batches, desc="scoring", unit="batch")
             for b in it:
                 batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0)
-                with torch.autocast("cpu", dtype=torch.bfloat16, enabled=bf16):
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
                     feats = self.features(batch)
                     for t in tasks:
-                        out[t][b] = self.heads[t](feats).float() / self.temperature[t]
+                        out[t][b] = (self.heads[t](feats).float() / self.temperature[t]).cpu()
             return out
         finally:
             if was_training:
@@ -209,9 +216,9 @@ class StanceModel(nn.Module):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.merge_adapters(False)
-        save_file({k: v.contiguous() for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
+        save_file({k: v.contiguous().cpu() for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
         if self.backbone is None:
-            state = {k.replace(".base.", "."): v.contiguous() for k, v in self.encoder.state_dict().items()
+            state = {k.replace(".base.", "."): v.contiguous().cpu() for k, v in self.encoder.state_dict().items()
                      if ".lora_" not in k}  # the plain backbone: adapters go to WEIGHTS
             save_file(state, str(path / BACKBONE_WEIGHTS))
         cfg = {"format": FORMAT, "backbone": self.backbone, "tasks": self.labels, "temperature": self.temperature,

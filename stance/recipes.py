@@ -17,21 +17,24 @@ import argparse
 import json
 import logging
 import sys
+import time
 from pathlib import Path
 
-from .data import load_dataset
 from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .training import TaskData, TrainingArguments, task_data, train
 
-RECIPES = {
-    "default": {"backbone": "minilm", "epochs": 3.0, "stage2_epochs": 1.5},
-    "mpnet": {"backbone": "mpnet", "epochs": 2.0, "stage2_epochs": 1.0},
+# A recipe is a backbone and its stages; each stage trains the model the last one left, with a fresh schedule.
+# Stage 2 gives the tweet data a smaller share and weights the loss by class so the rare labels (attitude, DSE)
+# count as macro-F1 counts them.
+RECIPES: dict[str, dict] = {
+    "default": {"backbone": "minilm", "seed": 42, "stages": [
+        {"epochs": 3.0, "caps": {"stance": 10000, "directed": 6000}},
+        {"epochs": 1.5, "caps": {"stance": 3000, "directed": 6000}, "lr": 4e-4, "class_weight_power": 0.75}]},
+    "mpnet": {"backbone": "mpnet", "seed": 42, "stages": [
+        {"epochs": 2.0, "caps": {"stance": 10000, "directed": 6000}},
+        {"epochs": 1.0, "caps": {"stance": 3000, "directed": 6000}, "lr": 4e-4, "class_weight_power": 0.75}]},
 }
-STAGE1_CAPS = {"stance": 10000, "directed": 6000}
-STAGE2_CAPS = {"stance": 3000, "directed": 6000}
-STAGE2_LR = 4e-4
-STAGE2_CLASS_WEIGHT_POWER = 0.75  # the rare labels of attitude and DSE count for macro-F1
 
 
 def _concat(*parts: TaskData) -> TaskData:
@@ -39,6 +42,8 @@ def _concat(*parts: TaskData) -> TaskData:
 
 
 def mixture(data_dir=None) -> tuple[dict[str, TaskData], dict[str, TaskData]]:
+    from .data import load_dataset
+
     L = TASK_LABELS
     sem_tr = task_data(load_dataset("semeval2016-a", "train", data_dir), L["stance"])
     train_sets = {
@@ -60,40 +65,54 @@ def mixture(data_dir=None) -> tuple[dict[str, TaskData], dict[str, TaskData]]:
     return train_sets, dev_sets
 
 
-def _stage(model, name, stage, train_sets, dev_sets, out: Path, epochs, caps, lr=None,
-           class_weight_power: float = 0.0) -> dict:
-    args = TrainingArguments(epochs=epochs, log_file=str(out / "train.log"), max_per_task_per_epoch=caps,
-                             max_dev_per_task=800, evals_per_epoch=2, patience=3,
-                             class_weight_power=class_weight_power)
-    if lr:
-        args.learning_rate = lr
+def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out: Path, device=None,
+           max_seconds=None) -> dict:
+    args = TrainingArguments(epochs=spec["epochs"], log_file=str(out / "train.log"),
+                             max_per_task_per_epoch=dict(spec.get("caps", {})), max_dev_per_task=800,
+                             evals_per_epoch=2, patience=3, class_weight_power=spec.get("class_weight_power", 0.0),
+                             seed=seed, device=device, max_seconds=max_seconds)
+    if spec.get("lr"):
+        args.learning_rate = spec["lr"]
     logging.getLogger("stance.training").info("recipe %s stage %d", name, stage)
     return train(model, train_sets, dev_sets, args, progress=False)
 
 
 def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None = None, stage: int = 0,
-        init: Path | None = None) -> Path:
-    """Train recipe ``name``; ``stage`` 0 runs both stages, 1 or 2 one of them (2 needs ``init``)."""
-    spec = RECIPES[name]
+        init: Path | None = None, *, spec: dict | None = None, sets=None, device: str | None = None,
+        backbone_dir: str | None = None, max_seconds: float | None = None) -> Path:
+    """Train recipe ``name`` (or ``spec``, a recipe of the same shape); ``stage`` 0 runs every stage, N only the
+    N-th (N > 1 needs ``init``, the saved model of the stages before). ``epochs`` overrides the first stage's.
+    ``sets`` gives the (train, dev) mixture already loaded; ``backbone_dir`` a local copy of the recipe's
+    backbone (the saved model still names the backbone, so it loads from the PyPI package)."""
+    spec = json.loads(json.dumps(spec or RECIPES[name]))
+    if epochs:
+        spec["stages"][0]["epochs"] = epochs
     out = Path(out or Path(__file__).resolve().parents[1] / "models" / name)
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    train_sets, dev_sets = mixture(data_dir)
+    train_sets, dev_sets = sets or mixture(data_dir)
+    t0 = time.time()
+
+    def left():
+        return None if max_seconds is None else max(1.0, max_seconds - (time.time() - t0))
+
     histories = []
+    stages = list(enumerate(spec["stages"], 1))
     if stage in (0, 1):
-        model = StanceModel.from_backbone({t: TASK_LABELS[t] for t in train_sets}, spec["backbone"])
-        histories.append(_stage(model, name, 1, train_sets, dev_sets, out, epochs or spec["epochs"], STAGE1_CAPS))
+        model = StanceModel.from_backbone({t: TASK_LABELS[t] for t in train_sets}, backbone_dir or spec["backbone"])
+        model.backbone = spec["backbone"]
     else:
         if init is None:
-            raise SystemExit("--stage 2 needs --init DIR (a saved first stage)")
+            raise SystemExit(f"--stage {stage} needs --init DIR (the saved model of the stages before)")
         model = StanceModel.load(init)
         prev = json.loads((Path(init) / "history.json").read_text())
         histories = prev if isinstance(prev, list) else [prev]
-    if stage in (0, 2):
-        histories.append(_stage(model, name, 2, train_sets, dev_sets, out, spec["stage2_epochs"], STAGE2_CAPS,
-                                STAGE2_LR, STAGE2_CLASS_WEIGHT_POWER))
+    for n, st in stages:
+        if stage in (0, n):
+            histories.append(_stage(model, name, n, st, spec.get("seed", 42), train_sets, dev_sets, out, device,
+                                    left()))
     last = histories[-1]
-    model.info = {"recipe": name, "stages": len(histories), "training": last["args"],
+    model.info = {"recipe": name, "recipe_spec": spec, "stages": len(histories), "training": last["args"],
                   "stage_args": [h["args"] for h in histories], "best_dev_mean": last.get("best_dev_mean"),
                   "dev_evals": [e for h in histories for e in h["evals"]], "calibration": last.get("calibration"),
                   "train_seconds": sum(h["train_seconds"] for h in histories),
@@ -113,10 +132,11 @@ def main(argv=None):
     ap.add_argument("--out", type=Path)
     ap.add_argument("--data-dir")
     ap.add_argument("--epochs", type=float, help="first-stage epochs (default: the recipe's)")
-    ap.add_argument("--stage", type=int, choices=[0, 1, 2], default=0, help="0: both stages (default)")
-    ap.add_argument("--init", type=Path, help="saved first stage for --stage 2")
+    ap.add_argument("--stage", type=int, default=0, help="0: every stage (default); N: only the N-th")
+    ap.add_argument("--init", type=Path, help="saved model of the earlier stages, for --stage N > 1")
+    ap.add_argument("--device", help="cpu, cuda, ... (default: a GPU when torch sees one)")
     a = ap.parse_args(argv)
-    print(run(a.name, a.out, a.data_dir, a.epochs, a.stage, a.init))
+    print(run(a.name, a.out, a.data_dir, a.epochs, a.stage, a.init, device=a.device))
 
 
 if __name__ == "__main__":

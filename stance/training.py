@@ -38,6 +38,10 @@ class TrainingArguments:
     # rewards the rare classes, so a positive power trades a little accuracy for recall on them.
     class_weight_power: float = 0.0
     threads: int | None = None
+    # "cpu", "cuda", ...; None: a GPU when torch sees one, else the CPU. The saved model loads on the CPU either way.
+    device: str | None = None
+    # Stop (keeping the best dev state so far) once this many seconds of training have passed.
+    max_seconds: float | None = None
     log_file: str | None = None
 
 
@@ -105,6 +109,8 @@ def _train(model, train_data, dev_data, args, progress):
     torch.set_flush_denormal(True)
     if args.threads:
         torch.set_num_threads(args.threads)
+    device = torch.device(args.device or ("cuda" if torch.cuda.is_available() else "cpu"))
+    model.to(device)
     random.seed(args.seed)
     np.random.seed(args.seed)
     torch.manual_seed(args.seed)
@@ -130,7 +136,7 @@ def _train(model, train_data, dev_data, args, progress):
         k = len(model.labels[t])
         counts = np.bincount(d.labels, minlength=k).astype(float)
         w = (len(d.labels) / (k * np.maximum(counts, 1))) ** args.class_weight_power
-        weights[t] = torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32)
+        weights[t] = torch.tensor(w / (w * counts).sum() * counts.sum(), dtype=torch.float32, device=device)
     params = [p for p in model.parameters() if p.requires_grad]
     decay = [p for p in params if p.ndim >= 2]
     no_decay = [p for p in params if p.ndim < 2]
@@ -149,14 +155,14 @@ def _train(model, train_data, dev_data, args, progress):
         from tqdm.auto import tqdm
 
         bar = tqdm(total=total, desc="training", unit="step")
-    log.info("training %d steps (%d per epoch), tasks %s", total, steps_per_epoch,
+    log.info("training %d steps (%d per epoch) on %s, tasks %s", total, steps_per_epoch, device,
              {t: len(d.items) for t, d in train_data.items()})
     stop = False
     while step < total and not stop:
         for task, idx in _batches(train_data, enc, args, rng):
             batch = collate([enc[task][i] for i in idx], model.tokenizer.pad_token_id or 0)
-            y = torch.tensor([train_data[task].labels[i] for i in idx])
-            with torch.autocast("cpu", dtype=torch.bfloat16, enabled=args.bf16):
+            y = torch.tensor([train_data[task].labels[i] for i in idx], device=device)
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 logits = model(batch, task)
             loss = torch.nn.functional.cross_entropy(logits.float(), y, weight=weights[task])
             loss.backward()
@@ -172,7 +178,8 @@ def _train(model, train_data, dev_data, args, progress):
             if step % 50 == 0:
                 log.info("step %d/%d task %s loss %.4f lr %.2e %.1f ex/s", step, total, task, loss.item(),
                          sched.get_last_lr()[0], seen / (time.time() - t0))
-            if dev_data and (step % eval_every == 0 or step == total):
+            out_of_time = bool(args.max_seconds) and time.time() - t0 > args.max_seconds
+            if dev_data and (step % eval_every == 0 or step == total or out_of_time):
                 scores = evaluate_dev(model, dev_data, args.bf16)
                 model.merge_adapters(False)
                 model.train()
@@ -189,6 +196,11 @@ def _train(model, train_data, dev_data, args, progress):
                         log.info("early stop at step %d", step)
                         stop = True
                         break
+            if out_of_time:
+                log.info("time budget of %.0f s spent at step %d", args.max_seconds, step)
+                history["stopped_by_time"] = step
+                stop = True
+                break
             if step >= total:
                 break
     if bar:
@@ -213,7 +225,7 @@ def calibrate(model, dev: dict[str, TaskData], bf16: bool = True) -> dict:
     for task, d in dev.items():
         model.temperature[task] = 1.0
         logits = model.logits(d.items, [task], bf16=bf16)[task]
-        y = torch.tensor(d.labels)
+        y = torch.tensor(d.labels)  # logits() returns CPU tensors
         t = fit_temperature(logits, y)
         before = expected_calibration_error(torch.softmax(logits, -1).numpy(), y.numpy())
         after = expected_calibration_error(torch.softmax(logits / t, -1).numpy(), y.numpy())
