@@ -84,7 +84,7 @@ class EvaluationResult:
     n: int
     metric: str
     score: float
-    ci95: list[float]
+    ci95: list[float]  # empty when n_boot=0
     accuracy: float
     macro_f1: float
     labels: list[str]
@@ -159,10 +159,10 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
     per_class = {l: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}
                  for i, l in enumerate(show)}
     fn = METRICS[metric]
-    boots = bootstrap_scores(y_true, y_pred, labels, metric, n_boot, seed)
+    boots = bootstrap_scores(y_true, y_pred, labels, metric, n_boot, seed) if n_boot > 0 else None
     res = EvaluationResult(
         n=len(y_true), metric=metric, score=fn(y_true, y_pred, labels),
-        ci95=[float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))],
+        ci95=[float(np.percentile(boots, 2.5)), float(np.percentile(boots, 97.5))] if boots is not None else [],
         accuracy=float(accuracy_score(y_true, y_pred)), macro_f1=macro_f1(y_true, y_pred, labels),
         labels=show, per_class=per_class,
         confusion=confusion_matrix(y_true, y_pred, labels=show).tolist(),

@@ -42,6 +42,8 @@ class TrainingArguments:
     device: str | None = None
     # Stop (keeping the best dev state so far) once this many seconds of training have passed.
     max_seconds: float | None = None
+    # Stop at this step (the schedule still spans ``epochs``): repeats a run that a time budget cut short.
+    stop_at_step: int | None = None
     log_file: str | None = None
 
 
@@ -178,7 +180,8 @@ def _train(model, train_data, dev_data, args, progress):
             if step % 50 == 0:
                 log.info("step %d/%d task %s loss %.4f lr %.2e %.1f ex/s", step, total, task, loss.item(),
                          sched.get_last_lr()[0], seen / (time.time() - t0))
-            out_of_time = bool(args.max_seconds) and time.time() - t0 > args.max_seconds
+            out_of_time = (bool(args.max_seconds) and time.time() - t0 > args.max_seconds) or \
+                bool(args.stop_at_step and step >= args.stop_at_step)
             if dev_data and (step % eval_every == 0 or step == total or out_of_time):
                 scores = evaluate_dev(model, dev_data, args.bf16)
                 model.merge_adapters(False)
@@ -197,7 +200,8 @@ def _train(model, train_data, dev_data, args, progress):
                         stop = True
                         break
             if out_of_time:
-                log.info("time budget of %.0f s spent at step %d", args.max_seconds, step)
+                log.info("stopping at step %d (time budget %s s, stop_at_step %s)", step, args.max_seconds,
+                         args.stop_at_step)
                 history["stopped_by_time"] = step
                 stop = True
                 break

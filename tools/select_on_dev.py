@@ -1,0 +1,37 @@
+"""Compare candidate model folders on the full dev splits (never test) to pick the one to ship.
+
+    python tools/select_on_dev.py models/default /tmp/cands/long /tmp/cands/long2
+
+Prints each data set's headline dev metric per candidate and the mean; the test splits are read only by
+``python -m benchmarks`` after the choice is made.
+"""
+from __future__ import annotations
+
+import json
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+DEV_SETS = ["newsmtsc-rw", "newsmtsc-mt", "semeval2016-a", "pstance", "dse", "attitude"]
+
+
+def main(paths: list[str]) -> None:
+    from stance import StanceClassifier
+    from stance.data import DATASETS
+    from stance.evaluation import evaluate_dataset
+
+    table = {}
+    for p in paths:
+        row = {}
+        for name in DEV_SETS:
+            clf = StanceClassifier(task=DATASETS[name]["task"], model=p)
+            r = evaluate_dataset(clf, name, "dev", n_boot=0)
+            row[name] = round(100 * r.score, 2)
+        row["mean"] = round(sum(row.values()) / len(DEV_SETS), 2)
+        table[p] = row
+        print(p, json.dumps(row), flush=True)
+
+
+if __name__ == "__main__":
+    main(sys.argv[1:])
