@@ -92,6 +92,7 @@ def main(argv=None):
             r["command"] = run["command"]
             r["date"] = run["date"]
         results["accuracy"] = merge(results.get("accuracy", []), rows)
+        res_path.write_text(json.dumps(results, indent=1, default=str))  # kept if a later section is stopped
     if not a.skip_speed:
         from .speed import run_analyze, run_pairs
 
@@ -100,6 +101,7 @@ def main(argv=None):
         sp["command"], sp["date"], sp["machine"] = run["command"], run["date"], {k: run[k] for k in ("cpu", "cores",
                                                                                                   "torch_threads")}
         results["speed"] = sp
+        res_path.write_text(json.dumps(results, indent=1, default=str))
     if not a.skip_corpus:
         try:
             from .corpus_bench import run_corpus

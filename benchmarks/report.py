@@ -118,7 +118,10 @@ def write_report(results: dict, out: Path) -> Path:
               f"cores, {sp['machine']['torch_threads']} torch threads. Absolute figures hold for this machine only; "
               "the ratios and shares are the claims.", "",
               f"Pairs: NewsMTSC-rw test ({sp['pairs']} (sentence, target) pairs, {sp['mean_tokens_per_pair']:.1f} "
-              f"tokens each on average), model `{sp['model']}`; the naive loop ran {sp['naive_pairs']} of them.", "",
+              f"tokens each on average), model `{sp['model']}`; the naive loop ran {sp['naive_pairs']} of them once, "
+              "after a warm-up; each batched figure is the median of three timed passes after one untimed pass "
+              "(which compiles the CPU kernels for each batch shape). This shared machine's speed drifts between "
+              "runs; the ratios come from one process, minutes apart.", "",
               "| how | pairs/s | × naive | agreement with naive | share of matmul ceiling |", "|---|---|---|---|---|",
               f"| naive: one pair at a time, padded to 128, fp32 | {sp['naive_fp32_pairs_per_s']:.1f} | 1.0 | — | "
               f"{_pct(sp['naive_fp32_share_of_ceiling'])}% |",
@@ -137,6 +140,10 @@ def write_report(results: dict, out: Path) -> Path:
             d = sp["demo_article"]
             L += [f"`analyze` on the demo article ({d['words']} words): median {d['seconds_median']:.2f} s over 5 runs "
                   f"(models loaded).", ""]
+        if "article_600" in sp:
+            d = sp["article_600"]
+            L += [f"`analyze` on a {d['words']}-word article ({d['source']}, cut at 600 words): median "
+                  f"{d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
         if "persent" in sp:
             p = sp["persent"]
             L += [f"`analyze` on {p['articles']} PerSenT dev articles ({p['mean_words']:.0f} words on average): "
@@ -199,5 +206,8 @@ def update_readme(results: dict) -> None:
         if "demo_article" in sp:
             d = sp["demo_article"]
             block.append(f"`analyze` on the {d['words']}-word demo article: {d['seconds_median']:.2f} s.")
+        if "article_600" in sp:
+            d = sp["article_600"]
+            block.append(f"`analyze` on a {d['words']}-word article ({d['source']}): {d['seconds_median']:.2f} s.")
     block += ["", end]
     readme.write_text(head + "\n".join(block) + tail)

@@ -11,7 +11,14 @@ The public surface: :func:`load`, :class:`StanceClassifier`, :class:`TrainingArg
 """
 from __future__ import annotations
 
+import os
 from importlib import import_module
+
+# oneDNN (torch's CPU kernels) caches a compiled primitive per input shape, 1024 by default. Scoring a corpus
+# meets many shapes, and that cache alone grew the resident size by hundreds of MiB over a few thousand articles.
+# With lengths padded to multiples of 8 (modeling.StanceModel.logits) a small cache costs no measurable speed.
+# Set before torch first runs a kernel; a value the user set wins.
+os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
 
 __version__ = "0.1.0"
 

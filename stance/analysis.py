@@ -220,9 +220,10 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
     m = load_model(model)
     tasks = [t for t in ("attitude", "sentiment") if t in m.labels]
-    logits = m.logits(all_items, tasks, batch_size=batch_size)
+    enc = encode(m.tokenizer, all_items, m.hp["max_length"])
+    truncated = [e.truncated for e in enc]
+    logits = m.logits(all_items, tasks, batch_size=batch_size, encoded=enc)
     probs = {t: torch_softmax(logits[t]) for t in tasks}
-    truncated = [e.truncated for e in encode(m.tokenizer, all_items, m.hp["max_length"])]
     stance_all = None
     st_keys: list[tuple[int, int]] = []
     if topic and "stance" in m.labels:

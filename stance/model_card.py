@@ -36,11 +36,19 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                  f"{tr.get('learning_rate')}, warm-up {tr.get('warmup_ratio')}, linear decay, batch "
                  f"{tr.get('batch_size')}, {tr.get('epochs')} epochs at most (per-epoch caps "
                  f"{tr.get('max_per_task_per_epoch')}), bf16 autocast {tr.get('bf16')}, seed {tr.get('seed')}, early "
-                 f"stopping on the mean dev macro-F1 (patience {tr.get('patience')} evaluations).")
+                 f"stopping on the mean dev macro-F1 (patience {tr.get('patience')} evaluations)"
+                 + (f", class-weight power {tr['class_weight_power']}" if tr.get("class_weight_power") else "")
+                 + (f", stopped at step {tr['stop_at_step']}" if tr.get("stop_at_step") else "")
+                 + (f"; device {tr['device']}" if tr.get("device") else "") + ".")
     if info.get("train_sizes"):
         L.append("Training rows per task (after oversampling): " +
                  ", ".join(f"{k} {v}" for k, v in info["train_sizes"].items()) + ".")
-    if info.get("train_seconds"):
+    if info.get("trained_on"):
+        L.append(f"Where it ran: {info['trained_on']}.")
+    if info.get("stage_seconds"):
+        L.append("Training time per stage (seconds, on the stage's device): " +
+                 ", ".join(f"{s:.0f}" for s in info["stage_seconds"]) + ".")
+    elif info.get("train_seconds"):
         L.append(f"Training took {info['train_seconds'] / 60:.0f} minutes on the machine in benchmarks/RESULTS.md.")
     ev = info.get("dev_evals") or []
     if ev:

@@ -178,13 +178,14 @@ class StanceModel(nn.Module):
     # -- inference -------------------------------------------------------------------------------------------------
     @torch.inference_mode()
     def logits(self, items: Sequence[Item], tasks: Sequence[str], batch_size: int = 64, bf16: bool = True,
-               progress: bool = False) -> dict[str, torch.Tensor]:
-        """Temperature-scaled logits of several heads from one encoder pass per item (length-sorted batches)."""
+               progress: bool = False, encoded=None) -> dict[str, torch.Tensor]:
+        """Temperature-scaled logits of several heads from one encoder pass per item (length-sorted batches).
+        ``encoded``: the items already run through :func:`stance.encoding.encode` with this model's tokenizer."""
         was_training = self.training
         self.eval()
         self.merge_adapters(True)
         try:
-            enc = encode(self.tokenizer, items, self.hp["max_length"])
+            enc = encoded if encoded is not None else encode(self.tokenizer, items, self.hp["max_length"])
             out = {t: torch.empty(len(items), len(self.labels[t])) for t in tasks}
             batches = length_sorted_batches([len(e.input_ids) for e in enc], batch_size)
             it = batches
@@ -193,7 +194,7 @@ class StanceModel(nn.Module):
 
                 it = tqdm(batches, desc="scoring", unit="batch")
             for b in it:
-                batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0)
+                batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0, multiple_of=8)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
                     feats = self.features(batch)
                     for t in tasks:

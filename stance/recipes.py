@@ -33,7 +33,10 @@ RECIPES: dict[str, dict] = {
     # stage 2 at step 21; ``stop_at_step`` repeats exactly those steps on any device.
     "default": {"backbone": "minilm", "seed": 42, "stages": [
         {"epochs": 6.0, "caps": {"stance": 10000}, "stop_at_step": 6198},
-        {"epochs": 3.0, "caps": {"stance": 3000}, "lr": 4e-4, "class_weight_power": 0.75, "stop_at_step": 21}]},
+        {"epochs": 3.0, "caps": {"stance": 3000}, "lr": 4e-4, "class_weight_power": 0.75, "stop_at_step": 21},
+        # Stage 3 (CPU): the attitude data grown by annotation round 3, the other tasks sampled so they are kept.
+        {"epochs": 3.0, "caps": {"sentiment": 2000, "stance": 1500, "directed": 2000}, "lr": 4e-4,
+         "class_weight_power": 0.75}]},
     # The first shipped default (70 min on the 2-core CPU), kept for comparison.
     "default-v1": {"backbone": "minilm", "seed": 42, "stages": [
         {"epochs": 3.0, "caps": {"stance": 10000, "directed": 6000}},
@@ -120,11 +123,15 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
             histories.append(_stage(model, name, n, st, spec.get("seed", 42), train_sets, dev_sets, out, device,
                                     left()))
     last = histories[-1]
+    prev_info = dict(model.info or {})
     model.info = {"recipe": name, "recipe_spec": spec, "stages": len(histories), "training": last["args"],
                   "stage_args": [h["args"] for h in histories], "best_dev_mean": last.get("best_dev_mean"),
                   "dev_evals": [e for h in histories for e in h["evals"]], "calibration": last.get("calibration"),
                   "train_seconds": sum(h["train_seconds"] for h in histories),
+                  "stage_seconds": [h["train_seconds"] for h in histories],
                   "train_sizes": {t: len(d.items) for t, d in train_sets.items()}}
+    if prev_info.get("trained_on"):  # stages run earlier on another machine
+        model.info["trained_on"] = prev_info["trained_on"]
     model.save(out)
     from .model_card import write_card
 

@@ -49,3 +49,10 @@ def test_collate_dynamic_padding(tok):
     b = collate(enc)
     assert b["input_ids"].shape[1] == max(len(e.input_ids) for e in enc)
     assert b["attention_mask"].sum().item() == sum(len(e.input_ids) for e in enc)
+
+
+def test_collate_rounds_length_up_without_changing_the_mask(tok):
+    enc = encode(tok, [Item("a b c d e f", 0, 1), Item("a", 0, 1)])
+    b = collate(enc, multiple_of=8)
+    assert b["input_ids"].shape[1] % 8 == 0 and b["input_ids"].shape[1] >= max(len(e.input_ids) for e in enc)
+    assert b["attention_mask"].sum().item() == sum(len(e.input_ids) for e in enc)

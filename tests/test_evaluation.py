@@ -58,3 +58,10 @@ def test_restricted_label_set_uses_probabilities():
 
     r = evaluate(Three(), [0, 1], ["favor", "against"], labels=["favor", "against"], n_boot=10)
     assert r.accuracy == 1.0
+
+
+def test_no_bootstrap_gives_an_empty_interval():
+    from stance.evaluation import score_predictions
+
+    r = score_predictions(["a", "b", "a"], ["a", "b", "b"], ["a", "b"], "macro_f1", None, 0)
+    assert r.ci95 == [] and 0 < r.score < 1

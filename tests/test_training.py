@@ -53,3 +53,20 @@ def test_early_stopping_stops_and_keeps_best():
     args = TrainingArguments(epochs=30, batch_size=16, learning_rate=0.0, evals_per_epoch=1, patience=2)
     hist = train(m, {"toy": toy(64, 0)}, {"toy": toy(32, 1)}, args, progress=False)
     assert len(hist["evals"]) == 3  # lr 0: no improvement after the first eval, stop after `patience` more
+
+
+def test_stop_at_step_keeps_the_schedule_and_evaluates_there():
+    m = StanceModel.tiny({"toy": ["neg", "pos"]}, seed=5)
+    args = TrainingArguments(epochs=4, batch_size=16, evals_per_epoch=1, patience=10, stop_at_step=5, device="cpu")
+    hist = train(m, {"toy": toy(64, 0)}, {"toy": toy(32, 1)}, args, progress=False)
+    assert hist["steps"] == 16  # the schedule still spans 4 epochs of 4 steps
+    assert hist["stopped_by_time"] == 5
+    assert hist["evals"][-1]["step"] == 5  # the state it stops in is scored, so the best one is kept
+
+
+def test_time_budget_stops_training():
+    m = StanceModel.tiny({"toy": ["neg", "pos"]}, seed=6)
+    args = TrainingArguments(epochs=200, batch_size=16, evals_per_epoch=1, patience=1000, max_seconds=0.5)
+    hist = train(m, {"toy": toy(64, 0)}, {"toy": toy(32, 1)}, args, progress=False)
+    assert 0 < hist["stopped_by_time"] < hist["steps"]
+    assert "calibration" in hist

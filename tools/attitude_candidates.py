@@ -40,6 +40,8 @@ PASSAGES_PER_POOL = {"dismissive": 190, "conciliatory": 190, "threatening": 190,
 MAX_HOLDERS = 3
 # Round 2: the first round gave fewer than 80 conciliatory, threatening and uneasy labels.
 ROUND2 = {"conciliatory": 230, "threatening": 190, "uneasy": 160}
+# Round 3 reads training passages only (dev and test stay as they were) for the labels the model confuses most.
+ROUND3 = {"uneasy": 170, "conciliatory": 80, "threatening": 70, "dismissive": 70, "supportive": 40}
 _STOP = {"that", "this", "the", "to", "he", "she", "they", "it", "we", "i", "his", "her", "their", "notably"}
 
 
@@ -114,9 +116,10 @@ def main():
     ap.add_argument("--out", required=True)
     ap.add_argument("--seed", type=int, default=13)
     ap.add_argument("--round", type=int, default=1, help="2 draws more passages for the rarest labels")
-    ap.add_argument("--exclude", help="an earlier candidates.jsonl whose passages are not drawn again")
+    ap.add_argument("--exclude", nargs="*", default=[],
+                    help="earlier candidates*.jsonl files whose passages are not drawn again")
     a = ap.parse_args()
-    pools = PASSAGES_PER_POOL if a.round == 1 else ROUND2
+    pools = {1: PASSAGES_PER_POOL, 2: ROUND2, 3: ROUND3}[a.round]
     root, out = Path(a.data), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(a.seed)
@@ -128,9 +131,11 @@ def main():
             uniq.append(p)
     rng.shuffle(uniq)
     chosen, used = [], set()
-    if a.exclude:
-        used |= {json.loads(l)["source_id"] for l in open(a.exclude, encoding="utf-8")}
-        uniq = [p for p in uniq if p["source_id"] not in used]
+    for ex in a.exclude:
+        used |= {json.loads(l)["source_id"] for l in open(ex, encoding="utf-8")}
+    uniq = [p for p in uniq if p["source_id"] not in used]
+    if a.round >= 3:
+        uniq = [p for p in uniq if split_of(p["text"]) == "train"]
     for pool, n in pools.items():
         pat = re.compile(POOLS[pool], re.I) if pool != "random" else None
         # favour sources with several holders (DSE, NewsMTSC mt) but keep all three sources in

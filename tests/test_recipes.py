@@ -1,0 +1,43 @@
+"""Recipes: the staged training that builds shipped models (on a toy mixture, so no data folder is needed)."""
+import json
+
+from stance.encoding import Item
+from stance.labels import TASK_LABELS
+from stance.modeling import StanceModel
+from stance.recipes import RECIPES, run
+from stance.training import TaskData
+
+
+def _toy(task, n):
+    labels = TASK_LABELS[task]
+    items, ys = [], []
+    for i in range(n):
+        text = f"Officials in Oslo said item {i} was discussed by Anna."
+        items.append(Item(text, text.index("Oslo"), text.index("Oslo") + 4, holder_start=text.index("Anna"),
+                          holder_end=text.index("Anna") + 4))
+        ys.append(i % len(labels))
+    return TaskData(items, ys)
+
+
+def test_every_recipe_names_a_backbone_and_valid_stages():
+    for name, spec in RECIPES.items():
+        assert spec["backbone"] in ("minilm", "mpnet"), name
+        for st in spec["stages"]:
+            assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step"}
+
+
+def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
+    tasks = ["sentiment", "attitude"]
+    sets = ({t: _toy(t, 32) for t in tasks}, {t: _toy(t, 16) for t in tasks})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "caps": {"sentiment": 16}},
+        {"epochs": 2.0, "lr": 1e-4, "class_weight_power": 0.5, "stop_at_step": 2}]}
+    out = run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
+    hist = json.loads((out / "history.json").read_text())
+    assert len(hist) == 2 and hist[1]["stopped_by_time"] == 2
+    cfg = json.loads((out / "config.json").read_text())
+    assert cfg["backbone"] == "minilm" and cfg["info"]["recipe_spec"] == spec
+    assert len(cfg["info"]["stage_seconds"]) == 2
+    assert "Stage 2" in (out / "README.md").read_text()
+    m = StanceModel.load(out)
+    assert m.predict_proba(sets[1]["attitude"].items[:3], "attitude").shape == (3, len(TASK_LABELS["attitude"]))
