@@ -142,7 +142,7 @@ def write_report(results: dict, out: Path) -> Path:
                   f"(models loaded).", ""]
         if "article_600" in sp:
             d = sp["article_600"]
-            L += [f"`analyze` on a {d['words']}-word article ({d['source']}, cut at 600 words): median "
+            L += [f"`analyze` on a {d['words']}-word article ({d['source']}, its first 600 words): median "
                   f"{d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
         if "persent" in sp:
             p = sp["persent"]

@@ -149,7 +149,7 @@ def run_analyze(n_docs: int = 100, demo: str | None = None) -> dict:
         r = subprocess.run([sys.executable, "-c", _DEMO, demo], capture_output=True, text=True)
         if r.returncode == 0:
             out["demo_article"] = json.loads(r.stdout.strip().splitlines()[-1])
-    try:  # the size: a 600-word news article (the first PerSenT dev document that long, cut at 600 words)
+    try:  # the size: a 600-word news article (the first PerSenT dev document that long, its first 600 words)
         import tempfile
 
         from stance.data import load_dataset
@@ -157,7 +157,7 @@ def run_analyze(n_docs: int = 100, demo: str | None = None) -> dict:
         docs = load_dataset("persent", "dev").to_pandas()["text"].tolist()
         k, doc = next((k, d) for k, d in enumerate(docs) if len(d.split()) >= 600)
         with tempfile.NamedTemporaryFile("w", suffix=".txt", delete=False, encoding="utf-8") as f:
-            f.write(" ".join(doc.split(" ")[:600]))
+            f.write(" ".join(doc.split()[:600]))
         r = subprocess.run([sys.executable, "-c", _DEMO, f.name], capture_output=True, text=True)
         Path(f.name).unlink()
         if r.returncode == 0:

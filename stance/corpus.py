@@ -200,11 +200,14 @@ def _libc():
 
 
 def _limit_arenas() -> None:
-    """Fewer glibc malloc arenas (like MALLOC_ARENA_MAX=2): per-thread arenas fragment under tensors of ever-changing
-    shapes and the resident size creeps up with corpus length."""
+    """Keep glibc malloc from hoarding memory over a long run: fewer arenas (like MALLOC_ARENA_MAX=2), and a fixed
+    mmap threshold of 4 MiB so every large tensor (activations of a batch) is its own mapping, returned to the system
+    when freed. With glibc's default the threshold climbs after each such free, large tensors then come from the
+    heap, and the resident size (and its peak) creeps up with corpus length."""
     libc = _libc()
     if libc is not None:
         libc.mallopt(-8, 2)  # M_ARENA_MAX
+        libc.mallopt(-3, 4 << 20)  # M_MMAP_THRESHOLD (bytes); also fixes the trim threshold
 
 
 def _release_memory() -> None:
