@@ -31,7 +31,10 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
         L.append(f"Recipe `{info['recipe']}`: `python -m stance.recipes {info['recipe']}` (one command; log in "
                  f"`train.log`, full history in `history.json`).")
     stages = info.get("stage_args") or ([info["training"]] if info.get("training") else [])
+    stopped = info.get("stopped_at") or [None] * len(stages)
     for k, tr in enumerate(stages, 1):
+        if stopped[k - 1] and not tr.get("stop_at_step"):
+            tr = {**tr, "stop_at_step": stopped[k - 1]}
         L.append(f"{'Stage ' + str(k) + ': ' if len(stages) > 1 else ''}AdamW, learning rate "
                  f"{tr.get('learning_rate')}, warm-up {tr.get('warmup_ratio')}, linear decay, batch "
                  f"{tr.get('batch_size')}, {tr.get('epochs')} epochs at most (per-epoch caps "

@@ -129,6 +129,7 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
                   "dev_evals": [e for h in histories for e in h["evals"]], "calibration": last.get("calibration"),
                   "train_seconds": sum(h["train_seconds"] for h in histories),
                   "stage_seconds": [h["train_seconds"] for h in histories],
+                  "stopped_at": [h.get("stopped_by_time") for h in histories],
                   "train_sizes": {t: len(d.items) for t, d in train_sets.items()}}
     if prev_info.get("trained_on"):  # stages run earlier on another machine
         model.info["trained_on"] = prev_info["trained_on"]
