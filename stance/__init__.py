@@ -20,6 +20,9 @@ from importlib import import_module
 # here (the machine's run-to-run drift was larger than any difference).
 # Set before torch first runs a kernel; a value the user set wins.
 os.environ.setdefault("ONEDNN_PRIMITIVE_CACHE_CAPACITY", "16")
+# torch's ideep layer keeps its own per-shape cache (LRU_CACHE_CAPACITY, 1024 by default); bounded, the resident
+# size of a long corpus run stays flat (731 -> 738 MiB over 3,000 articles, against 738 -> 806 without).
+os.environ.setdefault("LRU_CACHE_CAPACITY", "16")
 
 __version__ = "0.1.0"
 
