@@ -98,6 +98,9 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
     spec = json.loads(json.dumps(spec or RECIPES[name]))
     if epochs:
         spec["stages"][0]["epochs"] = epochs
+    if not 0 <= stage <= len(spec["stages"]):  # before any data is read or folder made
+        raise SystemExit(f"recipe {name!r} has stages 1..{len(spec['stages'])}; --stage {stage} is not one of them "
+                         f"(0 runs them all)")
     out = Path(out or Path(__file__).resolve().parents[1] / "models" / name)
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)

@@ -41,3 +41,11 @@ def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
     assert "Stage 2" in (out / "README.md").read_text()
     m = StanceModel.load(out)
     assert m.predict_proba(sets[1]["attitude"].items[:3], "attitude").shape == (3, len(TASK_LABELS["attitude"]))
+
+
+def test_a_stage_the_recipe_lacks_is_refused_before_any_work(tmp_path):
+    import pytest
+
+    with pytest.raises(SystemExit, match="has stages 1..3"):
+        run("default", tmp_path / "x", stage=4, sets=({}, {}))
+    assert not (tmp_path / "x").exists()

@@ -21,7 +21,6 @@ def main(paths: list[str]) -> None:
     from stance.data import DATASETS
     from stance.evaluation import evaluate_dataset
 
-    table = {}
     for p in paths:
         row = {}
         for name in DEV_SETS:
@@ -29,7 +28,6 @@ def main(paths: list[str]) -> None:
             r = evaluate_dataset(clf, name, "dev", n_boot=0)
             row[name] = round(100 * r.score, 2)
         row["mean"] = round(sum(row.values()) / len(DEV_SETS), 2)
-        table[p] = row
         print(p, json.dumps(row), flush=True)
 
 
