@@ -14,6 +14,20 @@ from .data import RESOURCES, DataError, _need, _row, clean_dse_sentence
 
 ANNOTATIONS = RESOURCES / "attitude" / "annotations.jsonl"
 
+# Attitude passages taken from sentences that another benchmark holds out (DSE valid/test, NewsMTSC's dev/test
+# file, PerSenT dev, which is only ever scored): they stay in the attitude data set, but training leaves them out
+# so that no model sees the text of a sentence another benchmark scores it on.
+HELD_OUT_ELSEWHERE = ("dse|valid:", "dse|test:", "newsmtsc|devtest_mt:", "newsmtsc|devtest_rw:", "persent|")
+
+
+def held_out_elsewhere(row_id: str) -> bool:
+    """True for an annotation whose passage is a sentence of another benchmark's dev or test data.
+
+    >>> held_out_elsewhere("dse|test:515|4-9"), held_out_elsewhere("dse|train:12|0-5")
+    (True, False)
+    """
+    return row_id.startswith(HELD_OUT_ELSEWHERE)
+
 
 @lru_cache(maxsize=8)
 def _dse_lines(root: str, split: str) -> list[str]:

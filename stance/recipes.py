@@ -8,7 +8,8 @@ of the tweet data, and class-weighted loss so the rare labels (attitude, DSE) ar
 ``--stage 2 --init DIR`` runs the second stage alone on a saved first stage.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
-(stance), DSE train (directed), the project's attitude train split (attitude). Early stopping and temperature
+(stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are sentences of another
+benchmark's dev or test data (``stance.attitude_data.held_out_elsewhere``). Early stopping and temperature
 calibration use only the dev splits; no test split is read here.
 """
 from __future__ import annotations
@@ -20,6 +21,7 @@ import sys
 import time
 from pathlib import Path
 
+from .attitude_data import held_out_elsewhere
 from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .training import TaskData, TrainingArguments, task_data, train
@@ -56,13 +58,19 @@ def mixture(data_dir=None) -> tuple[dict[str, TaskData], dict[str, TaskData]]:
 
     L = TASK_LABELS
     sem_tr = task_data(load_dataset("semeval2016-a", "train", data_dir), L["stance"])
+    # attitude train without the passages that are another benchmark's dev/test sentences (see attitude_data)
+    # (by source and by text: DSE repeats some sentences across its own splits)
+    held_text = {t for name in ("dse", "newsmtsc-rw", "newsmtsc-mt") for split in ("dev", "test")
+                 for t in load_dataset(name, split, data_dir)[:]["text"]}
+    attitude_train = [r for r in load_dataset("attitude", "train", data_dir).to_list()
+                      if not held_out_elsewhere(r["id"]) and r["text"] not in held_text]
     train_sets = {
         "sentiment": task_data(load_dataset("newsmtsc-rw", "train", data_dir), L["sentiment"]),
         # SemEval is small: three copies, so each epoch's capped stance sample sees it as much as P-Stance.
         "stance": _concat(sem_tr, sem_tr, sem_tr,
                           task_data(load_dataset("pstance", "train", data_dir), L["stance"])),
         "directed": task_data(load_dataset("dse", "train", data_dir), L["directed"]),
-        "attitude": _concat(*[task_data(load_dataset("attitude", "train", data_dir), L["attitude"])] * 2),
+        "attitude": _concat(*[task_data(attitude_train, L["attitude"])] * 2),
     }
     dev_sets = {
         "sentiment": _concat(task_data(load_dataset("newsmtsc-rw", "dev", data_dir), L["sentiment"]),

@@ -63,6 +63,22 @@ def test_attitude_split_by_passage_and_rebuilt_text():
             assert r["text"][r["target_start"]:r["target_end"]] == r["target"]
 
 
+def test_training_mixture_leaves_out_other_benchmarks_held_out_sentences():
+    """Attitude passages that are DSE/NewsMTSC dev or test sentences (or PerSenT's) stay in the data set but never
+    reach training: the model must not read the text of a sentence another benchmark scores it on."""
+    need_data("dse", "train.txt")
+    from stance.attitude_data import held_out_elsewhere
+    from stance.recipes import mixture
+
+    ids = load_dataset("attitude", "train")[:]["id"]
+    assert any(held_out_elsewhere(i) for i in ids)  # the filter has something to do
+    dse_test = {t for t in load_dataset("dse", "test")[:]["text"]} | set(load_dataset("dse", "dev")[:]["text"])
+    train, _ = mixture()
+    seen = {it.text for it in train["attitude"].items}
+    assert not seen & dse_test
+    assert len(seen) < len(set(load_dataset("attitude", "train")[:]["text"]))
+
+
 def test_unknown_dataset_and_missing_folder_name_the_problem(tmp_path):
     with pytest.raises(DataError, match="unknown data set"):
         load_dataset("nope")
