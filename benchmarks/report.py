@@ -13,6 +13,10 @@ def _pct(v):
     return f"{100 * v:.1f}"
 
 
+def _ci(ci) -> str:
+    return f" ({_pct(ci[0])}–{_pct(ci[1])})" if ci else ""
+
+
 def speed_accuracy_plot(rows, out: Path, dataset: str = "newsmtsc-rw") -> Path | None:
     pts = [r for r in rows if r.get("dataset") == dataset and r.get("items_per_second") and "score" in r]
     if not pts:
@@ -96,6 +100,14 @@ def write_report(results: dict, out: Path) -> Path:
             t = pt[-1]
             L.append(f"Paired bootstrap, {t['model']} − {t['baseline']}: {_pct(t['diff'])} points "
                      f"(95% CI {_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided p = {t['p_value']:.3f}).")
+        sub = [r for r in res if r.get("unseen_sentences")]
+        if sub:
+            u = sub[0]["unseen_sentences"]
+            L.append(f"On the {u['n']} of {res[0]['n']} test rows whose sentence is in no attitude training passage "
+                     "(the shipped model's first stages read some of these sentences with attitude labels; "
+                     "README.md): " + "; ".join(
+                         f"{r['system']} {_pct(r['unseen_sentences']['score'])}" + _ci(r["unseen_sentences"]["ci95"])
+                         for r in sub) + ".")
         if ds in ("dse", "attitude"):
             best = res[0]
             counts = ", ".join(f"{k} {v['support']}" for k, v in best["per_class"].items())

