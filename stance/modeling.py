@@ -211,13 +211,17 @@ class StanceModel(nn.Module):
     def trainable_state(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.named_parameters() if v.requires_grad}
 
-    def save(self, path: str | Path, card: str | None = None) -> Path:
+    def save(self, path: str | Path, card: str | None = None, dtype: str | None = None) -> Path:
+        """Write the model folder. ``dtype="float16"`` stores the adapters and heads at half size (they are
+        loaded back into float32)."""
         from safetensors.torch import save_file
 
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.merge_adapters(False)
-        save_file({k: v.contiguous().cpu() for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
+        cast = getattr(torch, dtype) if dtype else None
+        save_file({k: (v.to(cast) if cast is not None and v.is_floating_point() else v).contiguous().cpu()
+                   for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
         if self.backbone is None:
             state = {k.replace(".base.", "."): v.contiguous().cpu() for k, v in self.encoder.state_dict().items()
                      if ".lora_" not in k}  # the plain backbone: adapters go to WEIGHTS

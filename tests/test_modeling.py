@@ -21,6 +21,21 @@ def test_save_load_roundtrip(tmp_path, tiny_model):
     assert cfg["tasks"]["attitude"][0] == "supportive"
 
 
+def test_float16_save_halves_the_file_and_loads_back(tmp_path):
+    tiny_model = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    with torch.no_grad():  # non-zero adapters, so the test sees them
+        for m in tiny_model.lora_modules():
+            m.lora_b.normal_(0, 0.05)
+    items = [Item("The mayor praised the new bridge.", 4, 9), Item("Critics slammed the senator.", 20, 27)]
+    before = tiny_model.predict_proba(items, "sentiment", bf16=False)
+    full, half = tiny_model.save(tmp_path / "f32"), tiny_model.save(tmp_path / "f16", dtype="float16")
+    size = lambda d: (d / "adapter.safetensors").stat().st_size  # noqa: E731
+    assert size(half) < 0.6 * size(full)
+    back = StanceModel.load(half)
+    assert all(p.dtype == torch.float32 for p in back.parameters())
+    np.testing.assert_allclose(back.predict_proba(items, "sentiment", bf16=False), before, atol=2e-3)
+
+
 def test_lora_merge_is_exact():
     torch.manual_seed(0)
     lin = LoRALinear(torch.nn.Linear(8, 4), r=2, alpha=4)
