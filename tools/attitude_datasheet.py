@@ -36,6 +36,13 @@ def stats() -> str:
               f"random); raw agreement {100 * agree / len(sec):.1f}%, Cohen's kappa "
               f"**{cohen_kappa_score(a, b):.3f}**. {len(sec) - agree} disagreements were resolved by a third "
               f"reading (`final` and `note` in second_reading.jsonl)."]
+    rounds = sorted({r.get("round", 1) for r in sec})
+    if len(rounds) > 1:
+        per = []
+        for k in rounds:
+            s = [r for r in sec if r.get("round", 1) == k]
+            per.append(f"round {k}: {len(s)} pairs, kappa {cohen_kappa_score([r['first'] for r in s], [r['second'] for r in s]):.3f}")
+        L += ["", "Per annotation round: " + "; ".join(per) + "."]
     return "\n".join(L)
 
 

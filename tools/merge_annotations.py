@@ -26,9 +26,10 @@ def main():
     w = a.work
     cands = {}
     for f in sorted(w.glob("candidates*.jsonl")):
+        rnd = int(f.stem.split("round")[1]) if "round" in f.stem else 1
         for line in f.open(encoding="utf-8"):
             r = json.loads(line)
-            cands.setdefault(r["cid"], r)
+            cands.setdefault(r["cid"], {**r, "round": rnd})
     first = {}
     for f in sorted(glob.glob(str(w / "labels" / "*.jsonl"))):
         for line in open(f, encoding="utf-8"):
@@ -52,7 +53,7 @@ def main():
                 continue
             label = adj[cid]["label"] if cid in adj else first[cid]
             rec = {"id": cid, "source": c["source"], "source_id": c["source_id"], "locator": c["locator"],
-                   "split": c["split"], "pool": c["pool"],
+                   "split": c["split"], "pool": c["pool"], "round": c["round"],
                    "text": c["passage"] if c["source"] == "newsmtsc" else None,
                    "holder": c["holder"], "holder_start": c["holder_start"], "holder_end": c["holder_end"],
                    "label": label}
@@ -62,7 +63,7 @@ def main():
         for cid, lab in second.items():
             if cid not in first or cid not in cands or not actor_like(cands[cid]["holder"]):
                 continue
-            rec = {"id": cid, "first": first[cid], "second": lab,
+            rec = {"id": cid, "round": cands[cid]["round"], "first": first[cid], "second": lab,
                    "final": adj[cid]["label"] if cid in adj else first[cid],
                    "note": adj[cid].get("note") if cid in adj else None}
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
