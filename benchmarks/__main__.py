@@ -63,6 +63,8 @@ def main(argv=None):
     ap.add_argument("--systems", help="comma-separated subset of baselines and shipped models (default: all)")
     ap.add_argument("--data-dir")
     ap.add_argument("--n-boot", type=int, default=1000)
+    ap.add_argument("--report-only", action="store_true",
+                    help="run nothing: rewrite RESULTS.md, the README block and the model cards from results.json")
     ap.add_argument("--skip-accuracy", action="store_true")
     ap.add_argument("--skip-speed", action="store_true")
     ap.add_argument("--skip-corpus", action="store_true")
@@ -80,8 +82,11 @@ def main(argv=None):
     (out / "plots").mkdir(parents=True, exist_ok=True)
     res_path = out / "results.json"
     results = load_previous(res_path)
-    run = {"command": command.strip(), **machine()}
-    results["runs"] = (results.get("runs") or [])[-9:] + [run]
+    if a.report_only:
+        a.skip_accuracy = a.skip_speed = a.skip_corpus = True
+    else:
+        run = {"command": command.strip(), **machine()}
+        results["runs"] = (results.get("runs") or [])[-9:] + [run]
     if not a.skip_accuracy:
         from .accuracy import run_accuracy
 

@@ -184,7 +184,9 @@ def write_report(results: dict, out: Path) -> Path:
 
 def summary_table(results: dict) -> list[str]:
     rows = results.get("accuracy", [])
-    L = ["| data set | metric | `default` (95% CI) | best baseline | published |", "|---|---|---|---|---|"]
+    others = sorted({r["system"] for r in rows if r.get("kind") == "model" and r.get("system") != "default"})
+    L = ["| data set | metric | `default` (95% CI) | " + "".join(f"`{m}` | " for m in others)
+         + "best baseline | published |", "|---|---|---|" + "---|" * len(others) + "---|---|"]
     for ds, split, _ in BENCH:
         res = [r for r in rows if r.get("dataset") == ds and "score" in r]
         ours = [r for r in res if r["system"] == "default"]
@@ -194,8 +196,13 @@ def summary_table(results: dict) -> list[str]:
         o = ours[0]
         b = max(base, key=lambda r: r["score"]) if base else None
         pub = [p for p in PUBLISHED if p["dataset"] == ds]
-        L.append(f"| {ds} ({split}) | {METRIC_NAME[o['metric']]} | {_pct(o['score'])} ({_pct(o['ci95'][0])}–"
-                 f"{_pct(o['ci95'][1])}) | " + (f"{_pct(b['score'])} ({b['system']})" if b else "") + " | "
+        cells = []
+        for m in others:  # the other shipped models, on the data sets their tasks cover
+            mr = [r for r in res if r["system"] == m]
+            cells.append(f"{_pct(mr[0]['score'])}{_ci(mr[0]['ci95'])}" if mr else "—")
+        L.append(f"| {ds} ({split}) | {METRIC_NAME[o['metric']]} | {_pct(o['score'])}{_ci(o['ci95'])} | "
+                 + "".join(f"{c} | " for c in cells)
+                 + (f"{_pct(b['score'])} ({b['system']})" if b else "") + " | "
                  + (f"{_pct(pub[0]['score'])} ({pub[0]['system'].replace(', published', '')})" if pub else "—")
                  + " |")
     return L
@@ -212,7 +219,7 @@ def update_readme(results: dict) -> None:
         return
     head, rest = text.split(start, 1)
     tail = rest.split(end, 1)[1] if end in rest else rest
-    block = [start, "", "Test figures of the shipped default model (written by `python -m benchmarks` from "
+    block = [start, "", "Test figures of the shipped models (written by `python -m benchmarks` from "
              "benchmarks/results.json, where each figure keeps the command and date of its run; intervals are 95% "
              "bootstrap; details in benchmarks/RESULTS.md):", "",
              *summary_table(results)]

@@ -63,7 +63,7 @@ def test_demo_with_mpnet_attitudes_regression_floor(demo_mpnet):
 
 
 @pytest.mark.xfail(strict=True, reason="issue 4 target (8 of 10 demo actors right) is not reached with the "
-                                      "mpnet-attitude model either (6 of 10); see models/mpnet-attitude/README.md")
+                                      "mpnet-attitude model either (6 of 10); see README.md, Where it stands")
 def test_demo_with_mpnet_attitudes_issue_target(demo_mpnet):
     right, got = _right(demo_mpnet)
     assert len(right) >= 8, got
