@@ -176,8 +176,8 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
 
     ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
     ``aliases`` adds alias-table entries, e.g. ``{"European Union": ["Brussels", "the bloc"]}``.
-    ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate, about
-    five times slower, needs the MPNet backbone wheels); sentiment and stance still come from ``model``.
+    ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate,
+    slower, needs the MPNet backbone wheels); sentiment and stance still come from ``model``.
     """
     return analyze_many([text], topic, model, aliases, batch_size, attitude_model)[0]
 
