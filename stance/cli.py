@@ -136,7 +136,7 @@ def cmd_score(a) -> int:
                            id_column=a.id_col, output_format=a.format, engine=a.engine,
                            batch_articles=a.batch_articles, chunk_articles=a.chunk_articles,
                            progress=not a.quiet, errors=a.errors,
-                           ray_address=a.ray_address)
+                           ray_address=a.ray_address, attitude_model=a.attitude_model)
     print(json.dumps(summary))
     return 0 if summary.get("failed", 0) == 0 else 1
 
@@ -202,6 +202,7 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--format", choices=["parquet", "jsonl", "csv"])
     sc.add_argument("--topic")
     sc.add_argument("--model", default="default")
+    sc.add_argument("--attitude-model", help="take attitudes from this model instead, e.g. mpnet-attitude")
     sc.add_argument("--text-col", default="text")
     sc.add_argument("--id-col", default="id")
     sc.add_argument("--engine", choices=["local", "ray"], default="local")

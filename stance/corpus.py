@@ -152,7 +152,7 @@ def actor_rows(article_id: str, res) -> list[dict]:
     return rows
 
 
-def score_records(records: list[Record], topic, model, batch_articles: int = 64):
+def score_records(records: list[Record], topic, model, batch_articles: int = 64, attitude_model: str | None = None):
     """Score good records in batches of articles; return (rows, errors, stats)."""
     rows, errors = [], []
     stats = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
@@ -169,12 +169,12 @@ def score_records(records: list[Record], topic, model, batch_articles: int = 64)
     for i in range(0, len(good), batch_articles):
         part = good[i:i + batch_articles]
         try:
-            results = analyze_many([r.text for r in part], topic, model)
+            results = analyze_many([r.text for r in part], topic, model, attitude_model=attitude_model)
         except Exception:  # one bad article must not sink its batch: retry one by one
             results = []
             for r in part:
                 try:
-                    results.append(analyze_many([r.text], topic, model)[0])
+                    results.append(analyze_many([r.text], topic, model, attitude_model=attitude_model)[0])
                 except Exception as e:  # noqa: BLE001 - reported per article in the errors file
                     results.append(e)
         for r, res in zip(part, results):
@@ -300,12 +300,13 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
                  model: str = DEFAULT_MODEL, text_column: str = "text", id_column: str = "id",
                  output_format: str | None = None, engine: str = "local", batch_articles: int = 64,
                  chunk_articles: int = 256, progress: bool = True, errors: str | None = None,
-                 ray_address: str | None = None) -> dict:
+                 ray_address: str | None = None, attitude_model: str | None = None) -> dict:
     """Score every article of ``input`` into the folder ``output``; return the summary counts.
 
     Input: JSONL, CSV or Parquet with ``text_column`` and ``id_column``, or a folder of ``.txt`` files (the id is
     the file's path without ``.txt``). ``output_format`` is parquet (default), jsonl or csv. ``engine="ray"``
-    runs on Ray Data (``pip install 'stance[ray]'``), on ``ray_address`` or a local Ray.
+    runs on Ray Data (``pip install 'stance[ray]'``), on ``ray_address`` or a local Ray. ``attitude_model``
+    takes the attitudes from another model, as in :func:`stance.analyze`.
     """
     src, out = Path(input), Path(output)
     fmt = output_format or (out.suffix.lstrip(".").lower() if out.suffix.lstrip(".").lower() in FORMATS
@@ -315,7 +316,8 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     if engine == "ray":
         from .ray_engine import score_corpus_ray
 
-        return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address)
+        return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address,
+                                attitude_model=attitude_model)
     if engine != "local":
         raise CorpusError(f"unknown engine {engine!r}; use local or ray")
     if not src.exists():
@@ -324,7 +326,8 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     _limit_arenas()
     manifest = {"version": 1, "input": _fingerprint(src), "model": str(model_path(model).resolve()),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
-                "chunk_articles": chunk_articles}
+                "chunk_articles": chunk_articles,
+                "attitude_model": str(model_path(attitude_model).resolve()) if attitude_model else None}
     out.mkdir(parents=True, exist_ok=True)
     mpath = out / "manifest.json"
     if mpath.exists():
@@ -348,7 +351,7 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     t0 = time.perf_counter()
 
     def commit(chunk: int, recs: list[Record]):
-        rows, errs, stats = score_records(recs, topic, model, batch_articles)
+        rows, errs, stats = score_records(recs, topic, model, batch_articles, attitude_model)
         _atomic_write(out / f"errors-{chunk:06d}.jsonl",
                       lambda p: p.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs)))
         _atomic_write(out / f"stats-{chunk:06d}.json", lambda p: p.write_text(json.dumps(stats)))
@@ -390,7 +393,7 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
 
 
 def score_frame(df, text_column: str = "text", id_column: str | None = "id", topic: str | None = None,
-                model: str = DEFAULT_MODEL, batch_articles: int = 64):
+                model: str = DEFAULT_MODEL, batch_articles: int = 64, attitude_model: str | None = None):
     """Score a pandas DataFrame in memory: one row per (article, actor). Without ``id_column`` the index is the
     id. Rows with an empty text give no actor rows."""
     import pandas as pd
@@ -402,5 +405,5 @@ def score_frame(df, text_column: str = "text", id_column: str | None = "id", top
     bad = [r for r in recs if r.error]
     if bad:
         raise CorpusError(f"{bad[0].where}: {bad[0].error}")
-    rows, _, _ = score_records(recs, topic, model, batch_articles)
+    rows, _, _ = score_records(recs, topic, model, batch_articles, attitude_model)
     return pd.DataFrame(rows, columns=COLUMNS)

@@ -20,14 +20,16 @@ BLOCK = 5000
 class _Scorer:
     """Ray actor: loads the model once, scores batches of articles into Arrow tables of actor rows."""
 
-    def __init__(self, model: str, topic: str | None, batch_articles: int):
+    def __init__(self, model: str, topic: str | None, batch_articles: int, attitude_model: str | None = None):
         import torch
 
         torch.set_num_threads(1)
         from .estimator import load_model
 
-        self.model, self.topic, self.batch = model, topic, batch_articles
+        self.model, self.topic, self.batch, self.attitude_model = model, topic, batch_articles, attitude_model
         load_model(model)
+        if attitude_model:
+            load_model(attitude_model)
 
     def __call__(self, batch):
         from .analysis import analyze_many
@@ -35,13 +37,15 @@ class _Scorer:
         ids, texts = list(batch["article_id"]), list(batch["text"])
         rows = []
         for i in range(0, len(texts), self.batch):
-            for aid, res in zip(ids[i:i + self.batch], analyze_many(texts[i:i + self.batch], self.topic, self.model)):
+            results = analyze_many(texts[i:i + self.batch], self.topic, self.model,
+                                   attitude_model=self.attitude_model)
+            for aid, res in zip(ids[i:i + self.batch], results):
                 rows.extend(actor_rows(str(aid), res))
         return _arrow_table(rows)
 
 
 def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column, fmt, batch_articles,
-                     ray_address=None, actors: int | None = None) -> dict:
+                     ray_address=None, actors: int | None = None, attitude_model: str | None = None) -> dict:
     try:
         import ray
     except ImportError as e:
@@ -51,6 +55,7 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
     from .estimator import model_path
 
     model = str(model_path(model).resolve())
+    attitude_model = str(model_path(attitude_model).resolve()) if attitude_model else None
     started = False
     if not ray.is_initialized():
         addr = ray_address or os.environ.get("RAY_ADDRESS")
@@ -81,7 +86,8 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
         n_actors = actors or max(1, int(ray.cluster_resources().get("CPU", 1)))
         scored = ds.map_batches(_Scorer, batch_size=batch_articles * 2, batch_format="pandas",
                                 fn_constructor_kwargs={"model": model, "topic": topic,
-                                                       "batch_articles": batch_articles},
+                                                       "batch_articles": batch_articles,
+                                                       "attitude_model": attitude_model},
                                 concurrency=n_actors, num_cpus=1)
         scored.write_parquet(str(out / "ray"))
         import pyarrow.parquet as pq

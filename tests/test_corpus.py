@@ -104,6 +104,26 @@ def test_kill_and_resume_loses_and_duplicates_nothing(tmp_path, tiny_model_dir):
     assert not resumed.duplicated(["article_id", "actor"]).any()
 
 
+def test_attitude_model_gives_the_attitude_columns(tmp_path, tiny_model_dir):
+    from stance.analysis import analyze_many
+    from stance.labels import TASK_LABELS
+    from stance.modeling import StanceModel
+
+    other = tmp_path / "att"
+    StanceModel.tiny({"attitude": TASK_LABELS["attitude"]}, seed=7).save(other)
+    df = pd.DataFrame({"id": [1, 2], "text": ARTICLES[:2]})
+    out = score_frame(df, model=str(tiny_model_dir), attitude_model=str(other))
+    want = analyze_many(ARTICLES[:2], model=str(tiny_model_dir), attitude_model=str(other))
+    got = {(r.article_id, r.actor): (r.attitude, round(r.attitude_score, 3)) for r in out.itertuples()}
+    assert got == {(str(i + 1), a.name): (a.attitude.label, round(a.attitude.score, 3))
+                   for i, res in enumerate(want) for a in res.actors}
+    write_corpus(tmp_path / "in.jsonl", 3, bad=False)
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    with pytest.raises(CorpusError, match="attitude_model"):  # resuming with other attitudes would mix them
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False,
+                     attitude_model=str(other))
+
+
 @pytest.mark.slow
 def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
     ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'stance[ray]'")
