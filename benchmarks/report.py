@@ -148,19 +148,15 @@ def write_report(results: dict, out: Path) -> Path:
               f"best of 3), {sp['matmul_fp32_flops'] / 1e9:.1f} GFLOP/s fp32 and "
               f"{sp['matmul_bf16_flops'] / 1e9:.1f} GFLOP/s bf16; the model costs "
               f"{sp['model_flops_per_token'] / 1e6:.1f} MFLOP per token at the mean length.", ""]
-        if "demo_article" in sp:
-            d = sp["demo_article"]
-            L += [f"`analyze` on the demo article ({d['words']} words): median {d['seconds_median']:.2f} s over 5 runs "
-                  f"(models loaded).", ""]
-        if "article_600" in sp:
-            d = sp["article_600"]
-            L += [f"`analyze` on a {d['words']}-word article ({d['source']}, its first 600 words): median "
-                  f"{d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
-        if "article_600_mpnet_attitude" in sp:
-            d = sp["article_600_mpnet_attitude"]
-            L += [f"The same article with `attitude_model=\"mpnet-attitude\"` (attitudes from MPNet-base, the rest "
-                  f"from the default): median {d['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
-        elif "article_600_mpnet_attitude_skipped" in sp:
+        timed = [("demo_article", lambda d: f"`analyze` on the demo article ({d['words']} words)"),
+                 ("article_600", lambda d: f"`analyze` on a {d['words']}-word article ({d['source']}, its first "
+                                           f"600 words)"),
+                 ("article_600_mpnet_attitude", lambda d: "The same article with `attitude_model=\"mpnet-attitude\"` "
+                                                          "(attitudes from MPNet-base, the rest from the default)")]
+        for key, what in timed:
+            if key in sp:
+                L += [f"{what(sp[key])}: median {sp[key]['seconds_median']:.2f} s over 5 runs (models loaded).", ""]
+        if "article_600_mpnet_attitude_skipped" in sp and "article_600_mpnet_attitude" not in sp:
             L += [f"With `attitude_model=\"mpnet-attitude\"`: skipped ({sp['article_600_mpnet_attitude_skipped']}).",
                   ""]
         if "persent" in sp:
