@@ -114,6 +114,7 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
     rows, preds = [], {}
     fitted: dict = {}
     models = shipped_models()
+    attitude_train_texts = None  # read once, for the data sets in OVERLAP_CHECKED
     all_systems = BASELINES + models
     systems = systems or all_systems
     for ds_name, split, (tr_name, tr_split) in BENCH:
@@ -132,7 +133,9 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
         groups = X["group"].tolist()
         unseen = None
         if ds_name in OVERLAP_CHECKED:
-            seen = _attitude_train_texts(data_dir)
+            if attitude_train_texts is None:
+                attitude_train_texts = _attitude_train_texts(data_dir)
+            seen = attitude_train_texts
             unseen = [i for i, t in enumerate(X["text"]) if t not in seen] if seen else None
         for sysname in systems:
             est = make_system(sysname, task)

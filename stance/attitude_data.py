@@ -21,7 +21,8 @@ HELD_OUT_ELSEWHERE = ("dse|valid:", "dse|test:", "newsmtsc|devtest_mt:", "newsmt
 
 
 def held_out_elsewhere(row_id: str) -> bool:
-    """True for an annotation whose passage is a sentence of another benchmark's dev or test data.
+    """True for an annotation drawn from another benchmark's dev or test file (``tools/merge_annotations.py`` also
+    flags passages whose text appears there, and stores the result as ``held_out_elsewhere`` in each record).
 
     >>> held_out_elsewhere("dse|test:515|4-9"), held_out_elsewhere("dse|train:12|0-5")
     (True, False)
@@ -53,6 +54,13 @@ def passage_text(rec: dict, root: Path) -> str:
     if rec["source"] == "persent":
         return _persent_docs(str(root))[loc["document_index"]][loc["start"]:loc["end"]]
     raise DataError(f"{ANNOTATIONS}: record {rec.get('id')}: no text and unknown source {rec.get('source')!r}")
+
+
+def training_excluded_ids(path: Path = ANNOTATIONS) -> set[str]:
+    """Ids of the annotations that training leaves out: their passage is another benchmark's dev/test sentence
+    (the ``held_out_elsewhere`` flag written by ``tools/merge_annotations.py``; no benchmark file is read)."""
+    with path.open(encoding="utf-8") as f:
+        return {r["id"] for r in map(json.loads, f) if r.get("held_out_elsewhere")}
 
 
 def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list[dict]:

@@ -10,7 +10,8 @@ of the tweet data, and class-weighted loss so the rare labels (attitude, DSE) ar
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
 (stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
-sentences of another benchmark's dev or test data (``stance.attitude_data.held_out_elsewhere``). Early stopping
+sentences of another benchmark's dev or test data (flagged in the annotations file,
+``stance.attitude_data.training_excluded_ids``). Early stopping
 and temperature calibration use only the dev splits; no test split is read here.
 """
 from __future__ import annotations
@@ -22,7 +23,7 @@ import sys
 import time
 from pathlib import Path
 
-from .attitude_data import held_out_elsewhere
+from .attitude_data import training_excluded_ids
 from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .training import TaskData, TrainingArguments, task_data, train
@@ -64,12 +65,9 @@ def mixture(data_dir=None) -> tuple[dict[str, TaskData], dict[str, TaskData]]:
 
     L = TASK_LABELS
     sem_tr = task_data(load_dataset("semeval2016-a", "train", data_dir), L["stance"])
-    # attitude train without the passages that are another benchmark's dev/test sentences (see attitude_data)
-    # (by source and by text: DSE repeats some sentences across its own splits)
-    held_text = {t for name in ("dse", "newsmtsc-rw", "newsmtsc-mt") for split in ("dev", "test")
-                 for t in load_dataset(name, split, data_dir)[:]["text"]}
-    attitude_train = [r for r in load_dataset("attitude", "train", data_dir).to_list()
-                      if not held_out_elsewhere(r["id"]) and r["text"] not in held_text]
+    # attitude train without the passages that are another benchmark's dev/test sentences (flagged in the data)
+    excluded = training_excluded_ids()
+    attitude_train = [r for r in load_dataset("attitude", "train", data_dir).to_list() if r["id"] not in excluded]
     train_sets = {
         "sentiment": task_data(load_dataset("newsmtsc-rw", "train", data_dir), L["sentiment"]),
         # SemEval is small: three copies, so each epoch's capped stance sample sees it as much as P-Stance.

