@@ -45,12 +45,26 @@ class TrainingArguments:
     # Stop at this step (the schedule still spans ``epochs``): repeats a run that a time budget cut short.
     stop_at_step: int | None = None
     log_file: str | None = None
+    # Distillation, for tasks whose TaskData carries a teacher's probabilities (``soft``): the loss is
+    # ``distill_alpha`` x the teacher term (KL divergence at ``distill_temperature``, scaled by its square) plus the
+    # rest x the usual cross-entropy on the gold labels. Tasks without ``soft`` train as before.
+    distill_alpha: float = 0.5
+    distill_temperature: float = 2.0
 
 
 @dataclass
 class TaskData:
+    """Items with gold label ids; ``soft`` optionally holds a teacher's probabilities (one row per item)."""
+
     items: list[Item]
     labels: list[int]
+    soft: list[list[float]] | None = None
+
+    def __post_init__(self):
+        if len(self.items) != len(self.labels):
+            raise ValueError(f"{len(self.items)} items but {len(self.labels)} labels")
+        if self.soft is not None and len(self.soft) != len(self.items):
+            raise ValueError(f"{len(self.items)} items but {len(self.soft)} rows of teacher probabilities")
 
 
 def _macro_f1(y, p, n):
@@ -167,6 +181,15 @@ def _train(model, train_data, dev_data, args, progress):
             with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
                 logits = model(batch, task)
             loss = torch.nn.functional.cross_entropy(logits.float(), y, weight=weights[task])
+            soft = train_data[task].soft
+            if soft is not None and args.distill_alpha > 0:
+                T = args.distill_temperature
+                teacher = torch.tensor([soft[i] for i in idx], dtype=torch.float32, device=device)
+                # the teacher's probabilities at temperature T (softmax of log p / T), against the student's
+                teacher = torch.softmax(torch.log(teacher.clamp_min(1e-8)) / T, -1)
+                kd = torch.nn.functional.kl_div(torch.log_softmax(logits.float() / T, -1), teacher,
+                                                reduction="batchmean") * T * T
+                loss = args.distill_alpha * kd + (1 - args.distill_alpha) * loss
             loss.backward()
             torch.nn.utils.clip_grad_norm_(params, 1.0)
             opt.step()

@@ -70,3 +70,28 @@ def test_time_budget_stops_training():
     hist = train(m, {"toy": toy(64, 0)}, {"toy": toy(32, 1)}, args, progress=False)
     assert 0 < hist["stopped_by_time"] < hist["steps"]
     assert "calibration" in hist
+
+
+def test_distillation_learns_from_the_teacher_probabilities():
+    # Gold labels all "neg" (useless); the teacher's probabilities carry the target-dependent answer. With the whole
+    # loss on the teacher term the student must learn the teacher's labels; with none on it, only the gold ones.
+    data = toy(320, 0)
+    soft = [[0.05, 0.95] if y == 1 else [0.95, 0.05] for y in data.labels]
+    test = toy(100, 2)
+
+    def student(alpha):
+        m = StanceModel.tiny({"toy": ["neg", "pos"]}, seed=1)
+        d = TaskData(data.items, [0] * len(data.items), soft=soft)
+        train(m, {"toy": d}, None, TrainingArguments(epochs=6, batch_size=16, learning_rate=3e-3,
+                                                     distill_alpha=alpha), progress=False)
+        return float((m.predict_proba(test.items, "toy").argmax(1) == np.array(test.labels)).mean())
+
+    assert student(1.0) > 0.9
+    assert student(0.0) < 0.6  # the gold labels alone give one class
+
+
+def test_task_data_rejects_mismatched_teacher_rows():
+    import pytest
+
+    with pytest.raises(ValueError, match="teacher probabilities"):
+        TaskData([Item("Anna spoke.", 0, 4)], [0], soft=[[0.5, 0.5], [0.5, 0.5]])

