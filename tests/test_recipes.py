@@ -23,7 +23,10 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
     for name, spec in RECIPES.items():
         assert spec["backbone"] in ("minilm", "mpnet"), name
         for st in spec["stages"]:
-            assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step"}
+            assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
+                                                    "distill"}
+            if "distill" in st:  # the teacher is itself a recipe, trained first by `make models`
+                assert st["distill"]["teacher"] in RECIPES and st["distill"]["task"] in TASK_LABELS
 
 
 def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
@@ -49,3 +52,25 @@ def test_a_stage_the_recipe_lacks_is_refused_before_any_work(tmp_path):
     with pytest.raises(SystemExit, match="has stages 1..3"):
         run("default", tmp_path / "x", stage=4, sets=({}, {}))
     assert not (tmp_path / "x").exists()
+
+
+def test_a_distillation_stage_trains_on_the_teachers_probabilities(tmp_path):
+    teacher = StanceModel.tiny({"sentiment": TASK_LABELS["sentiment"]}, seed=2)
+    teacher.save(tmp_path / "teacher")
+    sets = ({"sentiment": _toy("sentiment", 32)}, {"sentiment": _toy("sentiment", 16)})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "distill": {"teacher": str(tmp_path / "teacher"), "task": "sentiment", "alpha": 0.9}}]}
+    out = run("toy", tmp_path / "student", spec=spec, sets=sets, device="cpu")
+    hist = json.loads((out / "history.json").read_text())
+    assert hist[0]["teacher"]["items"] == 32 and hist[0]["teacher"]["gold_labelled"] == 32
+    assert json.loads((out / "config.json").read_text())["info"]["training"]["distill_alpha"] == 0.9
+
+
+def test_a_teacher_without_the_task_is_refused(tmp_path):
+    import pytest
+
+    StanceModel.tiny({"stance": TASK_LABELS["stance"]}, seed=2).save(tmp_path / "teacher")
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "distill": {"teacher": str(tmp_path / "teacher"), "task": "sentiment"}}]}
+    with pytest.raises(ValueError, match="has no 'sentiment' head"):
+        run("toy", tmp_path / "student", spec=spec, sets=({"sentiment": _toy("sentiment", 8)}, {}), device="cpu")
