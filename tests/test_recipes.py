@@ -25,8 +25,9 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
                                                     "distill"}
-            if "distill" in st:  # the teacher is itself a recipe, trained first by `make models`
-                assert st["distill"]["teacher"] in RECIPES and st["distill"]["task"] in TASK_LABELS
+            for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
+                # the teacher is itself a recipe, trained first by `make models`
+                assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
 
 
 def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
@@ -62,7 +63,7 @@ def test_a_distillation_stage_trains_on_the_teachers_probabilities(tmp_path):
         {"epochs": 1.0, "distill": {"teacher": str(tmp_path / "teacher"), "task": "sentiment", "alpha": 0.9}}]}
     out = run("toy", tmp_path / "student", spec=spec, sets=sets, device="cpu")
     hist = json.loads((out / "history.json").read_text())
-    assert hist[0]["teacher"]["items"] == 32 and hist[0]["teacher"]["gold_labelled"] == 32
+    assert hist[0]["teachers"][0]["items"] == 32 and hist[0]["teachers"][0]["gold_labelled"] == 32
     assert json.loads((out / "config.json").read_text())["info"]["training"]["distill_alpha"] == 0.9
 
 

@@ -14,7 +14,7 @@ from .conftest import need_data, need_mpnet
 pytestmark = pytest.mark.slow
 
 
-@pytest.mark.parametrize("name", ["default", "mpnet-attitude"])
+@pytest.mark.parametrize("name", ["default", "mpnet-attitude", "mpnet-sentiment"])
 def test_shipped_artifacts_are_compact(name):
     d = models_dir() / name
     assert (d / "config.json").exists() and (d / "README.md").exists() and (d / "selection.json").exists()
@@ -35,9 +35,9 @@ def test_loads_with_network_disabled(monkeypatch):
     assert clf.predict([("Critics slammed the senator over the vote.", "senator")])[0] == "negative"
 
 
-def _accuracy(name, task, n=80, macro=False):
+def _accuracy(name, task, n=80, macro=False, model="default"):
     ds = load_dataset(name, "test").shuffle(seed=0).select(range(n))
-    clf = stance.load("default", task=task)
+    clf = stance.load(model, task=task)
     pred = clf.predict(ds)
     if macro:
         from sklearn.metrics import f1_score
@@ -48,6 +48,12 @@ def _accuracy(name, task, n=80, macro=False):
 
 def test_sentiment_on_newsmtsc_test_rows():
     assert _accuracy("newsmtsc-rw", "sentiment") > 0.65  # three classes
+
+
+def test_mpnet_sentiment_on_newsmtsc_test_rows():
+    need_mpnet()
+    assert stance.load("mpnet-sentiment", task="sentiment").classes_.tolist() == ["negative", "neutral", "positive"]
+    assert _accuracy("newsmtsc-mt", "sentiment", model="mpnet-sentiment") > 0.65  # three classes
 
 
 def test_directed_on_dse_test_rows():
