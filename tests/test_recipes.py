@@ -24,7 +24,7 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         assert spec["backbone"] in ("minilm", "mpnet"), name
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
-                                                    "distill"}
+                                                    "distill", "attitude_max_round"}
             for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
                 # the teacher is itself a recipe, trained first by `make models`
                 assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
@@ -50,8 +50,8 @@ def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
 def test_a_stage_the_recipe_lacks_is_refused_before_any_work(tmp_path):
     import pytest
 
-    with pytest.raises(SystemExit, match="has stages 1..3"):
-        run("default", tmp_path / "x", stage=4, sets=({}, {}))
+    with pytest.raises(SystemExit, match="has stages 1..4"):
+        run("default", tmp_path / "x", stage=5, sets=({}, {}))
     assert not (tmp_path / "x").exists()
 
 
