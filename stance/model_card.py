@@ -132,7 +132,8 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
     distilled = [t for h in _histories(model_dir) for t in h.get("teachers", [])]
     for d in distilled:
         limits.append(f"Its {d['task']} head learned from the teacher model `{d['teacher']}` (its probabilities on "
-                      f"{d['gold_labelled']} gold-labelled and {d['transfer']} unlabelled training items).")
+                      f"{d['gold_labelled']} gold-labelled training items, counted after oversampling, and "
+                      f"{d['transfer']} unlabelled ones).")
     L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))

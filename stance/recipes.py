@@ -277,7 +277,9 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
                   "stopped_at": [h.get("stopped_by_time") for h in histories],
                   "train_sizes": {t: len(d.items) for t, d in train_sets.items()},
                   # training's attitude rows leave out other benchmarks' dev/test sentences (mixture())
-                  "attitude_held_out_elsewhere_removed": sets is None}
+                  # (and so did every earlier stage this model continues from)
+                  "attitude_held_out_elsewhere_removed": sets is None and prev_info.get(
+                      "attitude_held_out_elsewhere_removed", True)}
     if prev_info.get("trained_on"):  # stages run earlier on another machine
         model.info["trained_on"] = prev_info["trained_on"]
     for t in list(model.labels):
