@@ -224,18 +224,19 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     if not all_items:
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
     m = load_model(model)
-    tasks = [t for t in ("attitude", "sentiment") if t in m.labels and not (t == "attitude" and attitude_model)]
-    enc = encode(m.tokenizer, all_items, m.hp["max_length"])
-    truncated = [e.truncated for e in enc]
-    logits = m.logits(all_items, tasks, batch_size=batch_size, encoded=enc)
-    probs = {t: torch_softmax(logits[t]) for t in tasks}
-    if attitude_model:
-        am = load_model(attitude_model)
+    am = load_model(attitude_model) if attitude_model else None
+    if am is not None:  # refused before any encoder pass
         if "attitude" not in am.labels:
             raise ValueError(f"attitude_model {attitude_model!r} has no attitude head (tasks: {sorted(am.labels)})")
         if "attitude" in m.labels and am.labels["attitude"] != m.labels["attitude"]:
             raise ValueError(f"attitude_model {attitude_model!r} has attitude labels {am.labels['attitude']}, "
                              f"the main model {m.labels['attitude']}")
+    tasks = [t for t in ("attitude", "sentiment") if t in m.labels and not (t == "attitude" and am is not None)]
+    enc = encode(m.tokenizer, all_items, m.hp["max_length"])
+    truncated = [e.truncated for e in enc]
+    logits = m.logits(all_items, tasks, batch_size=batch_size, encoded=enc)
+    probs = {t: torch_softmax(logits[t]) for t in tasks}
+    if am is not None:
         probs["attitude"] = torch_softmax(am.logits(all_items, ["attitude"], batch_size=batch_size)["attitude"])
         m_labels = dict(m.labels, attitude=am.labels["attitude"])
     else:

@@ -56,18 +56,21 @@ def passage_text(rec: dict, root: Path) -> str:
     raise DataError(f"{ANNOTATIONS}: record {rec.get('id')}: no text and unknown source {rec.get('source')!r}")
 
 
+def _ids_where(keep, path: Path) -> set[str]:
+    with path.open(encoding="utf-8") as f:
+        return {r["id"] for r in map(json.loads, f) if keep(r)}
+
+
 def training_excluded_ids(path: Path = ANNOTATIONS) -> set[str]:
     """Ids of the annotations that training leaves out: their passage is another benchmark's dev/test sentence
     (the ``held_out_elsewhere`` flag written by ``tools/merge_annotations.py``; no benchmark file is read)."""
-    with path.open(encoding="utf-8") as f:
-        return {r["id"] for r in map(json.loads, f) if r.get("held_out_elsewhere")}
+    return _ids_where(lambda r: r.get("held_out_elsewhere"), path)
 
 
 def ids_after_round(max_round: int, path: Path = ANNOTATIONS) -> set[str]:
     """Ids of the annotations made after annotation round ``max_round`` (a recipe trained before a round pins
     the rounds it read, so that it retrains to the same data)."""
-    with path.open(encoding="utf-8") as f:
-        return {r["id"] for r in map(json.loads, f) if r.get("round", 1) > max_round}
+    return _ids_where(lambda r: r.get("round", 1) > max_round, path)
 
 
 def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list[dict]:

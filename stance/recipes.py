@@ -90,24 +90,31 @@ def _concat(*parts: TaskData) -> TaskData:
     return TaskData([i for p in parts for i in p.items], [y for p in parts for y in p.labels])
 
 
+def attitude_train(data_dir=None, attitude_max_round: int | None = None) -> TaskData:
+    """The attitude training set: without the passages that are another benchmark's dev/test sentences (flagged
+    in the data) and, for a recipe that pins them, without the annotation rounds made after it was trained. Each
+    pair twice (the set is small next to the others)."""
+    from .data import load_dataset
+
+    excluded = training_excluded_ids()
+    if attitude_max_round is not None:
+        excluded |= ids_after_round(attitude_max_round)
+    rows = [r for r in load_dataset("attitude", "train", data_dir).to_list() if r["id"] not in excluded]
+    return _concat(*[task_data(rows, TASK_LABELS["attitude"])] * 2)
+
+
 def mixture(data_dir=None, attitude_max_round: int | None = None) -> tuple[dict[str, TaskData], dict[str, TaskData]]:
     from .data import load_dataset
 
     L = TASK_LABELS
     sem_tr = task_data(load_dataset("semeval2016-a", "train", data_dir), L["stance"])
-    # attitude train without the passages that are another benchmark's dev/test sentences (flagged in the data),
-    # and, for a recipe that pins them, without the annotation rounds made after it was trained
-    excluded = training_excluded_ids()
-    if attitude_max_round is not None:
-        excluded |= ids_after_round(attitude_max_round)
-    attitude_train = [r for r in load_dataset("attitude", "train", data_dir).to_list() if r["id"] not in excluded]
     train_sets = {
         "sentiment": task_data(load_dataset("newsmtsc-rw", "train", data_dir), L["sentiment"]),
         # SemEval is small: three copies, so each epoch's capped stance sample sees it as much as P-Stance.
         "stance": _concat(sem_tr, sem_tr, sem_tr,
                           task_data(load_dataset("pstance", "train", data_dir), L["stance"])),
         "directed": task_data(load_dataset("dse", "train", data_dir), L["directed"]),
-        "attitude": _concat(*[task_data(attitude_train, L["attitude"])] * 2),
+        "attitude": attitude_train(data_dir, attitude_max_round),
     }
     dev_sets = {
         "sentiment": _concat(task_data(load_dataset("newsmtsc-rw", "dev", data_dir), L["sentiment"]),
@@ -230,16 +237,21 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
     out = Path(out or Path(__file__).resolve().parents[1] / "models" / name)
     out.mkdir(parents=True, exist_ok=True)
     logging.basicConfig(level=logging.INFO, format="%(asctime)s %(message)s", stream=sys.stdout)
-    mixtures = {}
+    base, attitude_by_round = None, {}
 
     def sets_for(st: dict):
-        """The training mixture of a stage: the recipe's, or with the attitude rounds that stage pinned."""
+        """The training mixture of a stage: the recipe's, with the attitude rounds that stage pinned (the other
+        data sets are read once)."""
+        nonlocal base
         if sets:
             return sets
         r = st.get("attitude_max_round", spec.get("attitude_max_round"))
-        if r not in mixtures:
-            mixtures[r] = mixture(data_dir, r)
-        return mixtures[r]
+        if base is None:
+            base = mixture(data_dir, r)
+            attitude_by_round[r] = base[0]["attitude"]
+        if r not in attitude_by_round:
+            attitude_by_round[r] = attitude_train(data_dir, r)
+        return {**base[0], "attitude": attitude_by_round[r]}, base[1]
 
     train_sets, dev_sets = sets_for(spec["stages"][max(stage, 1) - 1])
     if spec.get("tasks"):  # a recipe for some of the tasks only
