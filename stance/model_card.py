@@ -65,10 +65,18 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                  ", ".join(f"{s:.0f}" for s in info["stage_seconds"]) + ".")
     elif info.get("train_seconds"):
         L.append(f"Training took {info['train_seconds'] / 60:.0f} minutes on the machine in benchmarks/RESULTS.md.")
-    ev = info.get("dev_evals") or []
+    hists = _histories(model_dir)
+    for k, h in enumerate(hists, 1):
+        if h.get("augmented"):
+            L.append(f"Stage {k} added {h['augmented']['reported_speech_pairs']} reported-speech pairs to the attitude "
+                     f"training rows (`stance/augment.py`: a training passage framed as someone else's report; the "
+                     f"reporter `neutral`, the holder its label).")
+    # the weights kept are the best dev evaluation of the last stage (an earlier stage may have scored higher)
+    ev = (hists[-1].get("evals") if hists else None) or info.get("dev_evals") or []
     if ev:
         best = max(ev, key=lambda e: e["mean"])
-        L.append(f"Best dev evaluation (step {best['step']}, epoch {best['epoch']:.2f}), macro-F1: " +
+        L.append(f"Dev evaluation of the kept weights (the best of {'the last stage' if len(hists) > 1 else 'training'}"
+                 f": step {best['step']}, epoch {best['epoch']:.2f}), macro-F1: " +
                  ", ".join(f"{k} {_pct(v)}" for k, v in best["dev"].items()) + ".")
     cal = info.get("calibration") or {}
     if cal:

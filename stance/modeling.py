@@ -6,6 +6,7 @@ model card. A model built from a bare config (tests) embeds its whole backbone, 
 """
 from __future__ import annotations
 
+import copy
 import json
 import math
 from pathlib import Path
@@ -193,16 +194,37 @@ class StanceModel(nn.Module):
                 from tqdm.auto import tqdm
 
                 it = tqdm(batches, desc="scoring", unit="batch")
+            # bf16 on a CPU: a bfloat16 copy of the merged weights (autocast would re-cast every weight on every
+            # batch, which costs more than the matmuls at these sizes); on a GPU autocast is cheap.
+            twin = bf16 and self.device.type == "cpu"
+            net = self.bf16_twin() if twin else self
             for b in it:
                 batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0, multiple_of=8)
-                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16):
-                    feats = self.features(batch)
+                with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16 and not twin):
+                    feats = net.features(batch)
                     for t in tasks:
-                        out[t][b] = (self.heads[t](feats).float() / self.temperature[t]).cpu()
+                        out[t][b] = (net.heads[t](feats).float() / self.temperature[t]).cpu()
             return out
         finally:
             if was_training:
                 self.train()
+
+    def bf16_twin(self) -> "StanceModel":
+        """A bfloat16 copy of this model for CPU inference, rebuilt whenever a weight of this one changed since
+        (every in-place change, an optimiser step or a merge, bumps a tensor's version counter)."""
+        key = (self.device.type, tuple(self.heads), tuple(p._version for p in self.parameters()))
+        cached = self.__dict__.get("_twin")
+        if cached is None or cached[0] != key:
+            tok = self.tokenizer
+            self.__dict__["_twin"], self.tokenizer = None, None
+            try:
+                twin = copy.deepcopy(self)
+            finally:
+                self.tokenizer = tok
+            twin.tokenizer = tok
+            twin.to(torch.bfloat16).eval()
+            self.__dict__["_twin"] = (key, twin)
+        return self.__dict__["_twin"][1]
 
     def predict_proba(self, items: Sequence[Item], task: str, **kw):
         return torch.softmax(self.logits(items, [task], **kw)[task], -1).numpy()

@@ -85,3 +85,21 @@ def test_loading_never_touches_the_network(monkeypatch, tiny_model_dir):
     monkeypatch.setattr(socket, "create_connection", refuse)
     m = StanceModel.load(tiny_model_dir)
     assert m.predict_proba(ITEMS[:1], "sentiment").shape == (1, 3)
+
+
+def test_bf16_inference_uses_a_twin_that_follows_weight_changes():
+    m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    items = [Item("The mayor praised the new bridge.", 4, 9), Item("Critics slammed the senator.", 20, 27)]
+    fp32 = m.predict_proba(items, "sentiment", bf16=False)
+    bf16 = m.predict_proba(items, "sentiment", bf16=True)
+    np.testing.assert_allclose(bf16, fp32, atol=2e-2)
+    twin = m.bf16_twin()
+    assert twin is m.bf16_twin()  # cached while the weights stay the same
+    assert all(p.dtype == torch.bfloat16 for p in twin.parameters())
+    assert all(p.dtype == torch.float32 for p in m.parameters())  # the model itself is untouched
+    with torch.no_grad():  # a change of the weights (as an optimiser step makes) must reach bf16 predictions
+        m.heads["sentiment"].net[-1].bias.copy_(torch.tensor([0.0, 0.0, 8.0]))
+    assert m.bf16_twin() is not twin
+    after = m.predict_proba(items, "sentiment", bf16=True)
+    assert (after.argmax(1) == 2).all()
+    np.testing.assert_allclose(after, m.predict_proba(items, "sentiment", bf16=False), atol=2e-2)

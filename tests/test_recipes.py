@@ -24,7 +24,7 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         assert spec["backbone"] in ("minilm", "mpnet"), name
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
-                                                    "distill", "attitude_max_round"}
+                                                    "distill", "attitude_max_round", "augment"}
             for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
                 # the teacher is itself a recipe, trained first by `make models`
                 assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
@@ -75,3 +75,13 @@ def test_a_teacher_without_the_task_is_refused(tmp_path):
         {"epochs": 1.0, "distill": {"teacher": str(tmp_path / "teacher"), "task": "sentiment"}}]}
     with pytest.raises(ValueError, match="has no 'sentiment' head"):
         run("toy", tmp_path / "student", spec=spec, sets=({"sentiment": _toy("sentiment", 8)}, {}), device="cpu")
+
+
+def test_an_augmenting_stage_adds_reported_speech_pairs(tmp_path):
+    tasks = ["sentiment", "attitude"]
+    sets = ({t: _toy(t, 14) for t in tasks}, {t: _toy(t, 7) for t in tasks})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "augment": {"reported_speech": 5}, "stop_at_step": 1}]}
+    out = run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
+    hist = json.loads((out / "history.json").read_text())
+    assert hist[0]["augmented"] == {"reported_speech_pairs": 10}

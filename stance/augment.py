@@ -1,0 +1,116 @@
+"""Reported-speech augmentation for attitude training: the reporter of an attitude does not hold it.
+
+News reports attitudes through someone: "an analyst said Beijing is unsettled" gives Beijing ``uneasy`` and the
+analyst ``neutral`` (../shared/CODEBOOK.md). A model trained on few such sentences gives the reporter the attitude
+it reports. :func:`reported_speech` takes training passages whose holder has an attitude and frames each in a
+reporting clause ("Anna Weber said that ...", "According to Reuters, ...", "“...,” the official told reporters")
+with an invented reporter, giving two pairs: the reporter ``neutral``, the original holder its original label
+(offsets shifted). Only training passages are used; the reporter names are invented and none is an actor of the
+demo article.
+
+>>> from stance.encoding import Item
+>>> d = TaskData([Item("China is unsettled by the move.", 0, 5)], [2])
+>>> aug = reported_speech(d, ["supportive", "critical", "uneasy", "dismissive", "conciliatory", "threatening",
+...                           "neutral"], n=1, seed=0)
+>>> [(i.text[i.target_start:i.target_end], y) for i, y in zip(aug.items, aug.labels)][1]
+('China', 2)
+>>> aug.items[0].text[aug.items[0].target_start:aug.items[0].target_end] in aug.items[0].text
+True
+"""
+from __future__ import annotations
+
+import random
+from typing import Sequence
+
+from .encoding import Item
+from .training import TaskData
+
+# Invented reporters: people (with an optional description), outlets and institutions.
+PEOPLE = ["Anna Weber", "Daniel Okafor", "Laura Jensen", "Tomas Novak", "Priya Raman", "Marco Bellini",
+          "Helen Carter", "Samuel Adeyemi", "Yuki Tanaka", "Olivia Brandt", "Rafael Ortega", "Ingrid Holm",
+          "Peter Lindqvist", "Fatima Haddad", "Jonathan Reeves", "Elena Petrova"]
+PERSON_ROLES = ["a political analyst", "a professor of international relations", "a senior fellow at the Lowy "
+                "Institute", "a former diplomat", "a spokesperson for the foreign ministry", "a correspondent",
+                "an economist at Oxford Economics"]
+OUTLETS = ["Reuters", "the Associated Press", "Bloomberg", "The Guardian", "Al Jazeera", "Le Monde", "CNN",
+           "the BBC", "Agence France-Presse", "The Wall Street Journal", "the Carnegie Endowment",
+           "the International Crisis Group", "Chatham House"]
+VERBS = ["said", "noted", "reported", "mentioned", "indicated", "wrote", "told reporters", "explained", "stated",
+         "added", "observed", "believes", "suggested", "claimed"]
+# First words that are lowercased when the passage becomes a "that"-clause (others, names mostly, are kept).
+_LOWER = {"the", "a", "an", "this", "that", "these", "those", "it", "its", "they", "their", "he", "his", "she",
+          "her", "we", "our", "in", "on", "at", "for", "but", "and", "as", "after", "while", "if", "when", "however,",
+          "although", "some", "many", "both", "there", "such", "last", "earlier", "officials", "critics"}
+
+
+def _reporter(rng: random.Random) -> tuple[str, str]:
+    """(how the reporter is written before the verb, the name inside it)."""
+    if rng.random() < 0.6:
+        name = rng.choice(PEOPLE)
+        if rng.random() < 0.4:
+            return f"{name}, {rng.choice(PERSON_ROLES)},", name
+        return name, name
+    name = rng.choice(OUTLETS)
+    return name, name
+
+
+def _frame(passage: str, rng: random.Random) -> tuple[str, int, int, int] | None:
+    """``(text, offset of the passage in text, reporter start, reporter end)``: the passage inside a reporting
+    clause; ``None`` when the passage does not fit one (quotes, several sentences)."""
+    p = passage.strip()
+    if not p or not (p[0].isupper() or p[0].isdigit()) or '"' in p or "“" in p or "”" in p or p.count(". ") > 0 or len(p) > 300:
+        return None
+    body = p[:-1] if p[-1] in ".!" else p
+    first = body.split(" ", 1)[0]
+    clause = body[0].lower() + body[1:] if first.lower() in _LOWER else body
+    written, name = _reporter(rng)
+    kind = rng.randrange(4 if name in PEOPLE else 3)
+    if kind == 0:  # R said (that) p.
+        verb = rng.choice(VERBS)
+        that = "" if verb in ("believes", "said") and rng.random() < 0.5 else " that"
+        head = f"{written} {verb}{that} "
+        text = head + clause + "."
+        off, rs = len(head), 0
+    elif kind == 1:  # According to R, p.
+        head = f"According to {written} " if written.endswith(",") else f"According to {written}, "
+        text = head + clause + "."
+        off, rs = len(head), len("According to ")
+    elif kind == 2:  # “P,” R said.
+        verb = rng.choice(["said", "noted", "added", "wrote", "told reporters"])
+        text = f"“{body},” {written} {verb}."
+        off, rs = 1, len(body) + 4
+    else:  # R, in an interview on Tuesday, said that p. (people only)
+        when = rng.choice(["in an interview on Tuesday", "speaking on Sunday", "in a note to clients",
+                           "in a televised address"])
+        head = f"{name}, {when}, {rng.choice(['said', 'noted', 'indicated', 'mentioned'])} that "
+        text = head + clause + "."
+        off, rs = len(head), 0
+    # shift: in the that-clause forms only the first character may have changed case, never its length
+    return text, off, rs, rs + len(name)
+
+
+def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, repeats: int = 1,
+                    neutral: str = "neutral") -> TaskData:
+    """Up to ``n`` passages of ``data`` whose holder has a non-neutral label, each framed as reported speech:
+    two pairs per passage (reporter ``neutral``, holder its label); with ``repeats`` > 1 each passage up to that
+    many times, in other frames. Deterministic for a seed."""
+    ni = list(labels).index(neutral)
+    rng = random.Random(seed)
+    pool = sorted({(i, y) for i, y in zip(data.items, data.labels) if y != ni and i.target_start is not None},
+                  key=lambda p: (p[0].text, p[0].target_start))
+    rng.shuffle(pool)
+    items, ys = [], []
+    for item, y in pool * repeats:
+        if len(items) >= 2 * n:
+            break
+        framed = _frame(item.text, rng)
+        if framed is None:
+            continue
+        text, off, rs, re_ = framed
+        lead = len(item.text) - len(item.text.lstrip())
+        s, e = item.target_start - lead + off, item.target_end - lead + off
+        if text[s:e].lower() != item.text[item.target_start:item.target_end].lower():
+            continue  # the holder span did not survive the framing
+        items += [Item(text, rs, re_), Item(text, s, e)]
+        ys += [ni, y]
+    return TaskData(items, ys)

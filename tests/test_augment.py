@@ -1,0 +1,41 @@
+from stance.augment import OUTLETS, PEOPLE, reported_speech
+from stance.encoding import Item
+from stance.labels import TASK_LABELS
+from stance.training import TaskData
+
+LABELS = TASK_LABELS["attitude"]
+NEUTRAL = LABELS.index("neutral")
+DATA = TaskData(
+    [Item("The union accused the company of breaking its promises.", 4, 9),
+     Item("Officials in Tokyo privately fear the pact could draw them into the conflict.", 13, 18),
+     Item("The president arrived in Hanoi on Sunday.", 4, 13),
+     Item("Moscow vowed a firm response if the missiles are deployed.", 0, 6),
+     Item("He said \"we will not\" and left.", 0, 2)],
+    [LABELS.index("critical"), LABELS.index("uneasy"), NEUTRAL, LABELS.index("threatening"), LABELS.index("dismissive")])
+
+
+def test_reporter_is_neutral_and_holder_keeps_its_label():
+    aug = reported_speech(DATA, LABELS, n=10, seed=1)
+    assert len(aug.items) % 2 == 0 and aug.items
+    originals = {DATA.items[k].text[DATA.items[k].target_start:DATA.items[k].target_end].lower(): DATA.labels[k]
+                 for k in range(len(DATA.items))}
+    for rep, hold, yr, yh in zip(aug.items[::2], aug.items[1::2], aug.labels[::2], aug.labels[1::2]):
+        assert rep.text == hold.text
+        assert yr == NEUTRAL and rep.text[rep.target_start:rep.target_end] in PEOPLE + OUTLETS
+        span = hold.text[hold.target_start:hold.target_end].lower()
+        assert originals[span] == yh != NEUTRAL  # neutral passages and quoted ones are not framed
+        assert '"' not in hold.text
+
+
+def test_deterministic_and_bounded():
+    a, b = reported_speech(DATA, LABELS, n=2, seed=3), reported_speech(DATA, LABELS, n=2, seed=3)
+    assert a.items == b.items and len(a.items) == 4
+    assert len(reported_speech(DATA, LABELS, n=100, seed=0).items) == 2 * 3  # three passages can be framed
+    assert len(reported_speech(DATA, LABELS, n=100, seed=0, repeats=3).items) == 2 * 3 * 3  # each in three frames
+
+
+def test_no_invented_reporter_is_an_actor_of_the_demo_article(demo_text):
+    for name in PEOPLE + OUTLETS:
+        assert name.removeprefix("the ").removeprefix("The ") not in demo_text
+    for name in PEOPLE:
+        assert name.split()[-1] not in demo_text  # no surname either
