@@ -62,32 +62,48 @@ def flops_per_token(model, seq_len: float) -> float:
     return layers * (2 * (4 * d * d + 2 * d * i) + 4 * seq_len * d)
 
 
-def run_pairs(model_name="default", n_naive: int | None = None, progress=print) -> dict:
+def run_pairs(model_name="default", n_naive: int | None = None, progress=print, rounds: int = 3,
+              batch_size: int = 64) -> dict:
+    """Pairs/s of the naive loop and of the project's batching (fp32 and bf16), interleaved: each round times the
+    naive loop on its share of the pairs, then one batched pass over all pairs in each precision, so that the
+    ratios compare runs seconds apart (this shared machine's speed drifts over minutes). Figures are medians over
+    the rounds; each ratio is the median of the rounds' own ratios."""
     torch.set_num_threads(torch.get_num_threads())
     model = load_model(model_name)
     ds = load_dataset("newsmtsc-rw", "test")
     items = as_items(ds)
     naive_items = items[:n_naive] if n_naive else items
-    res = {"model": model_name, "pairs": len(items), "threads": torch.get_num_threads()}
-    model.logits(items[:64], ["sentiment"])  # warm-up
-    t = time.perf_counter()
-    naive_pred = naive_loop(model, naive_items, "sentiment")
-    res["naive_fp32_pairs_per_s"] = len(naive_items) / (time.perf_counter() - t)
-    res["naive_pairs"] = len(naive_items)
-    progress(f"naive loop: {res['naive_fp32_pairs_per_s']:.1f} pairs/s")
-    for name, bf16 in (("batched_fp32", False), ("batched_bf16", True)):
-        # One untimed pass compiles the CPU kernels for every batch shape; then the median of three timed passes.
-        model.logits(items, ["sentiment"], batch_size=64, bf16=bf16)
-        times = []
-        for _ in range(3):
+    res = {"model": model_name, "pairs": len(items), "threads": torch.get_num_threads(), "rounds": rounds,
+           "batch_size": batch_size}
+    # untimed warm-up: the CPU kernels for every batch shape, the bf16 copy of the weights, the naive shape
+    model.logits(items, ["sentiment"], batch_size=batch_size, bf16=False)
+    model.logits(items, ["sentiment"], batch_size=batch_size, bf16=True)
+    naive_loop(model, naive_items[:8], "sentiment")
+    chunks = [naive_items[k::rounds] for k in range(rounds)]
+    rate = {"naive_fp32": [], "batched_fp32": [], "batched_bf16": []}
+    naive_pred = {}
+    for r, chunk in enumerate(chunks):
+        t = time.perf_counter()
+        pr = naive_loop(model, chunk, "sentiment")
+        rate["naive_fp32"].append(len(chunk) / (time.perf_counter() - t))
+        naive_pred.update({k * rounds + r: p for k, p in enumerate(pr)})
+        for name, bf16 in (("batched_fp32", False), ("batched_bf16", True)):
             t = time.perf_counter()
-            lg = model.logits(items, ["sentiment"], batch_size=64, bf16=bf16)["sentiment"]
-            times.append(time.perf_counter() - t)
-        dt = sorted(times)[1]
-        pred = lg.argmax(-1).numpy()
-        res[f"{name}_pairs_per_s"] = len(items) / dt
+            lg = model.logits(items, ["sentiment"], batch_size=batch_size, bf16=bf16)["sentiment"]
+            rate[name].append(len(items) / (time.perf_counter() - t))
+            res[f"{name}_pred"] = lg.argmax(-1).numpy()
+        progress(f"round {r + 1}/{rounds}: naive {rate['naive_fp32'][-1]:.1f}, batched fp32 "
+                 f"{rate['batched_fp32'][-1]:.1f}, bf16 {rate['batched_bf16'][-1]:.1f} pairs/s")
+    naive_pred = np.array([naive_pred[k] for k in range(len(naive_items))])
+    res["naive_pairs"] = len(naive_items)
+    res["rates_per_round"] = rate
+    res["naive_fp32_pairs_per_s"] = float(np.median(rate["naive_fp32"]))
+    for name in ("batched_fp32", "batched_bf16"):
+        pred = res.pop(f"{name}_pred")
+        res[f"{name}_pairs_per_s"] = float(np.median(rate[name]))
         res[f"{name}_agreement_with_naive"] = float((pred[:len(naive_pred)] == naive_pred).mean())
-        res[f"{name}_speedup"] = res[f"{name}_pairs_per_s"] / res["naive_fp32_pairs_per_s"]
+        res[f"{name}_speedup"] = float(np.median(np.array(rate[name]) / np.array(rate["naive_fp32"])))
+        res[f"{name}_speedup_per_round"] = [float(x) for x in np.array(rate[name]) / np.array(rate["naive_fp32"])]
         if name == "batched_fp32":
             fp32_pred = pred
         else:
