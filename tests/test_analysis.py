@@ -38,8 +38,8 @@ def _right(demo):
 def test_demo_attitudes_regression_floor(demo):
     right, got = _right(demo)
     # What the shipped model gets right today (see models/default/README.md); a model that loses one of these fails.
-    assert {"Vladimir Putin", "Wang Yi", "United States"} <= set(right), got
-    assert len(right) >= 3, got
+    assert {"Vladimir Putin", "Wang Yi", "United States", "Volodymyr Zelenskyy"} <= set(right), got
+    assert len(right) >= 4, got
 
 
 @pytest.mark.xfail(strict=True, reason="issue 4 target (8 of 10 demo actors right) is not reached by the shipped "
