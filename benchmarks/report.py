@@ -146,7 +146,8 @@ def write_report(results: dict, out: Path) -> Path:
               f"{sp['batched_fp32_pairs_per_s']:.1f} | "
               f"{sp['batched_fp32_speedup']:.1f} | {_pct(sp['batched_fp32_agreement_with_naive'])}% | "
               f"{_pct(sp['batched_fp32_share_of_ceiling'])}% |",
-              f"| project: the same in bf16 ({'a bfloat16 copy of the merged weights' if sp.get('rounds') else 'autocast'}) | "
+              "| project: the same in bf16 ("
+              + ("a bfloat16 copy of the merged weights" if sp.get("rounds") else "autocast") + ") | "
               f"{sp['batched_bf16_pairs_per_s']:.1f} | "
               f"{sp['batched_bf16_speedup']:.1f} | {_pct(sp['batched_bf16_agreement_with_naive'])}% | "
               f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the bf16 ceiling |", "",

@@ -3,7 +3,7 @@
 News reports attitudes through someone: "an analyst said Beijing is unsettled" gives Beijing ``uneasy`` and the
 analyst ``neutral`` (../shared/CODEBOOK.md). A model trained on few such sentences gives the reporter the attitude
 it reports. :func:`reported_speech` takes training passages whose holder has an attitude and frames each in a
-reporting clause ("Anna Weber said that ...", "According to Reuters, ...", "“...,” the official told reporters")
+reporting clause ("Anna Weber said that ...", "According to Reuters, ...", "“...,” Anna Weber told reporters")
 with an invented reporter, giving two pairs: the reporter ``neutral``, the original holder its original label
 (offsets shifted). Only training passages are used; the reporter names are invented and none is an actor of the
 demo article.
@@ -58,7 +58,9 @@ def _frame(passage: str, rng: random.Random) -> tuple[str, int, int, int] | None
     """``(text, offset of the passage in text, reporter start, reporter end)``: the passage inside a reporting
     clause; ``None`` when the passage does not fit one (quotes, several sentences)."""
     p = passage.strip()
-    if not p or not (p[0].isupper() or p[0].isdigit()) or '"' in p or "“" in p or "”" in p or p.count(". ") > 0 or len(p) > 300:
+    if not p or not (p[0].isupper() or p[0].isdigit()) or len(p) > 300:
+        return None
+    if any(q in p for q in ('"', "“", "”")) or ". " in p:  # quotes of its own, or several sentences
         return None
     body = p[:-1] if p[-1] in ".!" else p
     first = body.split(" ", 1)[0]

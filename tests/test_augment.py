@@ -11,7 +11,7 @@ DATA = TaskData(
      Item("The president arrived in Hanoi on Sunday.", 4, 13),
      Item("Moscow vowed a firm response if the missiles are deployed.", 0, 6),
      Item("He said \"we will not\" and left.", 0, 2)],
-    [LABELS.index("critical"), LABELS.index("uneasy"), NEUTRAL, LABELS.index("threatening"), LABELS.index("dismissive")])
+    [LABELS.index(y) for y in ("critical", "uneasy", "neutral", "threatening", "dismissive")])
 
 
 def test_reporter_is_neutral_and_holder_keeps_its_label():
