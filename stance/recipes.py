@@ -12,7 +12,8 @@ loss, so the rare labels (attitude, DSE) are learned for macro-F1; (3) the attit
 the other tasks sampled; (4) distillation: sentiment and attitude learned from the two MPNet-base teachers'
 probabilities as well as the gold labels (``TrainingArguments.distill_alpha``); (5) the same again, from the
 reported-speech ``mpnet-attitude`` and on more unlabelled news, with reported-speech pairs (``stance.augment``) among
-the attitude rows. ``--stage N --init DIR`` runs the N-th stage alone on a saved model of the stages before.
+the attitude rows; (6) one more epoch of stage 5 at half its learning rate. ``--stage N --init DIR`` runs the N-th
+stage alone on a saved model of the stages before.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
 (stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
@@ -67,6 +68,14 @@ RECIPES: dict[str, dict] = {
         # sentiment from more unlabelled news (DSE holders as well as targets), a larger share of DSE.
         {"epochs": 2.0, "caps": {"sentiment": 18000, "stance": 3000, "directed": 5000, "attitude": 6000},
          "lr": 2e-4, "class_weight_power": 0.75, "augment": {"reported_speech": 800},
+         "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment",
+                      "transfer": {"dse": 13000, "dse/holders": 8000}, "alpha": 0.7, "temperature": 2.0},
+                     {"teacher": "mpnet-attitude", "task": "attitude",
+                      "transfer": {"newsmtsc-rw": 8000, "dse/holders": 8000}}]},
+        # Stage 6 (CPU, about 17 minutes; the teachers' probabilities are those of stage 5, cached): one more epoch
+        # of the same at half the learning rate, every sentiment item (gold and transfer) in it.
+        {"epochs": 1.0, "caps": {"sentiment": 28266, "stance": 3000, "directed": 4000, "attitude": 4000},
+         "lr": 1e-4, "class_weight_power": 0.75, "augment": {"reported_speech": 800},
          "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment",
                       "transfer": {"dse": 13000, "dse/holders": 8000}, "alpha": 0.7, "temperature": 2.0},
                      {"teacher": "mpnet-attitude", "task": "attitude",
