@@ -35,6 +35,15 @@ from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .training import TaskData, TrainingArguments, task_data, train
 
+# The default's stages 5 and 6: both teachers, sentiment also on unlabelled DSE targets and holders, attitude also on
+# NewsMTSC targets and DSE holders, with reported-speech pairs (stance.augment) among the attitude rows.
+_DISTILL_REPORTED = {
+    "class_weight_power": 0.75, "augment": {"reported_speech": 800},
+    "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment", "transfer": {"dse": 13000, "dse/holders": 8000},
+                 "alpha": 0.7, "temperature": 2.0},
+                {"teacher": "mpnet-attitude", "task": "attitude",
+                 "transfer": {"newsmtsc-rw": 8000, "dse/holders": 8000}}]}
+
 # A recipe is a backbone and its stages; each stage trains the model the last one left, with a fresh schedule.
 # Stage 2 gives the tweet data a smaller share and weights the loss by class so the rare labels (attitude, DSE)
 # count as macro-F1 counts them.
@@ -67,19 +76,11 @@ RECIPES: dict[str, dict] = {
         # mpnet-attitude (its stage 2) and with the same reported-speech pairs among the student's attitude rows,
         # sentiment from more unlabelled news (DSE holders as well as targets), a larger share of DSE.
         {"epochs": 2.0, "caps": {"sentiment": 18000, "stance": 3000, "directed": 5000, "attitude": 6000},
-         "lr": 2e-4, "class_weight_power": 0.75, "augment": {"reported_speech": 800},
-         "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment",
-                      "transfer": {"dse": 13000, "dse/holders": 8000}, "alpha": 0.7, "temperature": 2.0},
-                     {"teacher": "mpnet-attitude", "task": "attitude",
-                      "transfer": {"newsmtsc-rw": 8000, "dse/holders": 8000}}]},
+         "lr": 2e-4, **_DISTILL_REPORTED},
         # Stage 6 (CPU, about 17 minutes; the teachers' probabilities are those of stage 5, cached): one more epoch
         # of the same at half the learning rate, every sentiment item (gold and transfer) in it.
         {"epochs": 1.0, "caps": {"sentiment": 28266, "stance": 3000, "directed": 4000, "attitude": 4000},
-         "lr": 1e-4, "class_weight_power": 0.75, "augment": {"reported_speech": 800},
-         "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment",
-                      "transfer": {"dse": 13000, "dse/holders": 8000}, "alpha": 0.7, "temperature": 2.0},
-                     {"teacher": "mpnet-attitude", "task": "attitude",
-                      "transfer": {"newsmtsc-rw": 8000, "dse/holders": 8000}}]}]},
+         "lr": 1e-4, **_DISTILL_REPORTED}]},
     # The first shipped default (70 min on the 2-core CPU), kept for comparison.
     "default-v1": {"backbone": "minilm", "seed": 42, "stages": [
         {"epochs": 3.0, "caps": {"stance": 10000, "directed": 6000}},
