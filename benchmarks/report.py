@@ -131,7 +131,7 @@ def write_report(results: dict, out: Path) -> Path:
               "the ratios and shares are the claims.", "",
               f"Pairs: NewsMTSC-rw test ({sp['pairs']} (sentence, target) pairs, {sp['mean_tokens_per_pair']:.1f} "
               f"tokens each on average), model `{sp['model']}`. " + (
-                  f"Interleaved in {sp['rounds']} rounds: each round times the naive loop on a third of the "
+                  f"Interleaved in {sp['rounds']} rounds: each round times the naive loop on 1/{sp['rounds']} of the "
                   f"{sp['naive_pairs']} pairs, then one batched pass over all pairs in fp32 and one in bf16, so that "
                   "the ratios compare runs seconds apart (this shared machine's speed drifts over minutes); pairs/s "
                   "are medians over the rounds, each ratio the median of the rounds' own ratios (per round, bf16: "

@@ -81,7 +81,7 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
     naive_loop(model, naive_items[:8], "sentiment")
     chunks = [naive_items[k::rounds] for k in range(rounds)]
     rate = {"naive_fp32": [], "batched_fp32": [], "batched_bf16": []}
-    naive_pred = {}
+    naive_pred, pred_of = {}, {}
     for r, chunk in enumerate(chunks):
         t = time.perf_counter()
         pr = naive_loop(model, chunk, "sentiment")
@@ -91,7 +91,7 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
             t = time.perf_counter()
             lg = model.logits(items, ["sentiment"], batch_size=batch_size, bf16=bf16)["sentiment"]
             rate[name].append(len(items) / (time.perf_counter() - t))
-            res[f"{name}_pred"] = lg.argmax(-1).numpy()
+            pred_of[name] = lg.argmax(-1).numpy()
         progress(f"round {r + 1}/{rounds}: naive {rate['naive_fp32'][-1]:.1f}, batched fp32 "
                  f"{rate['batched_fp32'][-1]:.1f}, bf16 {rate['batched_bf16'][-1]:.1f} pairs/s")
     naive_pred = np.array([naive_pred[k] for k in range(len(naive_items))])
@@ -99,7 +99,7 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
     res["rates_per_round"] = rate
     res["naive_fp32_pairs_per_s"] = float(np.median(rate["naive_fp32"]))
     for name in ("batched_fp32", "batched_bf16"):
-        pred = res.pop(f"{name}_pred")
+        pred = pred_of[name]
         res[f"{name}_pairs_per_s"] = float(np.median(rate[name]))
         res[f"{name}_agreement_with_naive"] = float((pred[:len(naive_pred)] == naive_pred).mean())
         res[f"{name}_speedup"] = float(np.median(np.array(rate[name]) / np.array(rate["naive_fp32"])))

@@ -137,7 +137,7 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                       ("; `stance.analyze(text, attitude_model=\"mpnet-attitude\")` takes the attitudes from it and "
                        "the rest from the default model." if "attitude" in tasks else
                        f"; use it as `stance.load(\"{name}\", task=\"{next(iter(tasks))}\")`."))
-    distilled = [t for h in _histories(model_dir) for t in h.get("teachers", [])]
+    distilled = [t for h in hists for t in h.get("teachers", [])]
     for d in distilled:
         limits.append(f"Its {d['task']} head learned from the teacher model `{d['teacher']}` (its probabilities on "
                       f"{d['gold_labelled']} gold-labelled training items, counted after oversampling, and "

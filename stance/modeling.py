@@ -216,7 +216,7 @@ class StanceModel(nn.Module):
         cached = self.__dict__.get("_twin")
         if cached is None or cached[0] != key:
             tok = self.tokenizer
-            self.__dict__["_twin"], self.tokenizer = None, None
+            self.tokenizer = None  # shared, not copied
             try:
                 twin = copy.deepcopy(self)
             finally:
@@ -225,6 +225,12 @@ class StanceModel(nn.Module):
             twin.to(torch.bfloat16).eval()
             self.__dict__["_twin"] = (key, twin)
         return self.__dict__["_twin"][1]
+
+    def __getstate__(self):
+        # a copy or a pickle of the model (estimator.fit, Ray workers) leaves the bf16 copy behind; it is remade
+        state = dict(super().__getstate__())
+        state.pop("_twin", None)
+        return state
 
     def predict_proba(self, items: Sequence[Item], task: str, **kw):
         return torch.softmax(self.logits(items, [task], **kw)[task], -1).numpy()

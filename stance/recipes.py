@@ -233,6 +233,7 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
     if spec.get("lr"):
         args.learning_rate = spec["lr"]
     aug = spec.get("augment") or {}
+    augmented = None
     if aug.get("reported_speech") and "attitude" in train_sets:
         from .augment import reported_speech
 
@@ -241,6 +242,7 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
         logging.getLogger("stance.training").info("reported-speech augmentation: %d attitude pairs",
                                                   len(extra.items))
         train_sets = {**train_sets, "attitude": _concat(train_sets["attitude"], extra)}
+        augmented = {"reported_speech_pairs": len(extra.items)}
     dists = spec.get("distill") or []
     dists = [dists] if isinstance(dists, dict) else dists
     teachers = []
@@ -252,8 +254,8 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
         args.distill_temperature = dists[0].get("temperature", args.distill_temperature)
     logging.getLogger("stance.training").info("recipe %s stage %d", name, stage)
     history = train(model, train_sets, dev_sets, args, progress=False)
-    if aug.get("reported_speech") and "attitude" in train_sets:
-        history["augmented"] = {"reported_speech_pairs": len(extra.items)}
+    if augmented:
+        history["augmented"] = augmented
     if teachers:
         history["teachers"] = teachers
     return history

@@ -97,6 +97,9 @@ def test_bf16_inference_uses_a_twin_that_follows_weight_changes():
     assert twin is m.bf16_twin()  # cached while the weights stay the same
     assert all(p.dtype == torch.bfloat16 for p in twin.parameters())
     assert all(p.dtype == torch.float32 for p in m.parameters())  # the model itself is untouched
+    import copy
+
+    assert "_twin" not in copy.deepcopy(m).__dict__  # copies (estimator.fit) and pickles leave it behind
     with torch.no_grad():  # a change of the weights (as an optimiser step makes) must reach bf16 predictions
         m.heads["sentiment"].net[-1].bias.copy_(torch.tensor([0.0, 0.0, 8.0]))
     assert m.bf16_twin() is not twin
