@@ -14,6 +14,35 @@ HERE = Path(__file__).resolve().parent
 ROOT = HERE.parent
 
 
+# The CPU features that decide how fast fp32 and bf16 matrix products run (AMX: bf16 tile units).
+MATMUL_FLAGS = ("avx2", "avx512f", "avx512_vnni", "avx512_bf16", "amx_tile", "amx_bf16")
+
+
+def speed_summary(sp: dict) -> dict:
+    """What the speed history keeps of one speed run: the machine and the batching ratios."""
+    keys = ("date", "machine", "naive_fp32_pairs_per_s", "batched_fp32_pairs_per_s", "batched_bf16_pairs_per_s",
+            "batched_fp32_speedup", "batched_bf16_speedup", "batched_bf16_speedup_per_round",
+            "batched_bf16_agreement_with_naive", "batched_bf16_share_of_ceiling", "matmul_fp32_flops",
+            "matmul_bf16_flops")
+    return {k: sp[k] for k in keys if k in sp}
+
+
+def record_speed(results: dict, sp: dict) -> None:
+    """Make ``sp`` the current speed run; every run is also kept in short in ``speed_history`` (the one it
+    replaces included), so that the table shows how the batching ratio moves with the machine.
+
+    >>> res = {"speed": {"date": "d1", "batched_bf16_speedup": 11.0}}
+    >>> record_speed(res, {"date": "d2", "batched_bf16_speedup": 8.0})
+    >>> [(h["date"], h["batched_bf16_speedup"]) for h in res["speed_history"]]
+    [('d1', 11.0), ('d2', 8.0)]
+    """
+    history = results.get("speed_history", [])
+    if results.get("speed") and results["speed"]["date"] not in {h["date"] for h in history}:
+        history.append(speed_summary(results["speed"]))
+    results["speed_history"] = history + [speed_summary(sp)]
+    results["speed"] = sp
+
+
 def machine() -> dict:
     import sklearn
     import torch
@@ -24,15 +53,18 @@ def machine() -> dict:
                                 text=True).stdout.strip()
     except OSError:
         commit = ""
-    cpu = ""
+    cpu, flags = "", []
     try:
-        cpu = next(l.split(":", 1)[1].strip() for l in open("/proc/cpuinfo") if l.startswith("model name"))
+        info = open("/proc/cpuinfo").read().splitlines()
+        cpu = next(l.split(":", 1)[1].strip() for l in info if l.startswith("model name"))
+        have = set(next(l.split(":", 1)[1].split() for l in info if l.startswith("flags")))
+        flags = [f for f in MATMUL_FLAGS if f in have]
     except (OSError, StopIteration):
         pass
     import os
 
     return {"date": dt.datetime.now(dt.timezone.utc).isoformat(timespec="seconds"), "commit": commit,
-            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu,
+            "python": platform.python_version(), "platform": platform.platform(), "cpu": cpu, "cpu_flags": flags,
             "cores": os.cpu_count(), "torch": torch.__version__, "torch_threads": torch.get_num_threads(),
             "transformers": transformers.__version__, "scikit-learn": sklearn.__version__}
 
@@ -103,9 +135,9 @@ def main(argv=None):
 
         sp = run_pairs(n_naive=a.naive_pairs, progress=progress)
         sp.update(run_analyze(a.analyze_docs, str(ROOT.parent / "shared" / "examples" / "north-korea-troops.txt")))
-        sp["command"], sp["date"], sp["machine"] = run["command"], run["date"], {k: run[k] for k in ("cpu", "cores",
-                                                                                                  "torch_threads")}
-        results["speed"] = sp
+        sp["command"], sp["date"] = run["command"], run["date"]
+        sp["machine"] = {k: run[k] for k in ("cpu", "cpu_flags", "cores", "torch_threads")}
+        record_speed(results, sp)
         res_path.write_text(json.dumps(results, indent=1, default=str))
     if not a.skip_corpus:
         try:

@@ -156,6 +156,24 @@ def write_report(results: dict, out: Path) -> Path:
               f"best of 3), {sp['matmul_fp32_flops'] / 1e9:.1f} GFLOP/s fp32 and "
               f"{sp['matmul_bf16_flops'] / 1e9:.1f} GFLOP/s bf16; the model costs "
               f"{sp['model_flops_per_token'] / 1e6:.1f} MFLOP per token at the mean length.", ""]
+        hist = results.get("speed_history", [])
+        if len(hist) > 1:
+            L += ["The ratio depends on the machine: its bf16 share follows how much faster the CPU multiplies "
+                  "bf16 matrices than fp32 ones (the ceilings below, measured in the same run). Every speed run so "
+                  "far (results.json, `speed_history`), same command, same pairs:", "",
+                  "| date | CPU | CPU features | matmul ceiling fp32 / bf16 (GFLOP/s) | naive pairs/s | "
+                  "bf16 batched pairs/s | × naive (per round) | agreement |", "|---|---|---|---|---|---|---|---|"]
+            for h in hist:
+                m = h.get("machine", {})
+                flags = ", ".join(m["cpu_flags"]) if "cpu_flags" in m else "not recorded"
+                rounds = ", ".join(f"{x:.1f}" for x in h.get("batched_bf16_speedup_per_round", []))
+                ceil = (f"{h['matmul_fp32_flops'] / 1e9:.0f} / {h['matmul_bf16_flops'] / 1e9:.0f}"
+                        if "matmul_bf16_flops" in h else "—")
+                L.append(f"| {h['date'][:16]} | {m.get('cpu', '?')} | {flags} | {ceil} | "
+                         f"{h['naive_fp32_pairs_per_s']:.1f} | {h['batched_bf16_pairs_per_s']:.1f} | "
+                         f"{h['batched_bf16_speedup']:.1f} ({rounds}) | "
+                         f"{_pct(h['batched_bf16_agreement_with_naive'])}% |")
+            L.append("")
         timed = [("demo_article", lambda d: f"`analyze` on the demo article ({d['words']} words)"),
                  ("article_600", lambda d: f"`analyze` on a {d['words']}-word article ({d['source']}, its first "
                                            f"600 words)"),

@@ -1,0 +1,30 @@
+import copy
+import json
+from pathlib import Path
+
+from benchmarks.__main__ import record_speed
+from benchmarks.report import write_report
+
+RESULTS = Path(__file__).resolve().parents[1] / "benchmarks" / "results.json"
+
+
+def test_each_speed_run_is_kept_and_the_report_lists_them_by_machine(tmp_path):
+    results = json.loads(RESULTS.read_text())
+    results.pop("speed_history", None)
+    first = results["speed"]
+    first["machine"].pop("cpu_flags", None)  # a run from before the CPU's features were recorded
+    later = copy.deepcopy(first)
+    later.update(date="2030-01-01T00:00:00+00:00", batched_bf16_speedup=7.5, batched_bf16_speedup_per_round=[7.0, 7.5],
+                 machine={**first["machine"], "cpu": "Some Other CPU", "cpu_flags": ["avx2", "avx512_bf16"]})
+    record_speed(results, later)
+    assert [h["date"] for h in results["speed_history"]] == [first["date"], later["date"]]
+    assert results["speed"]["date"] == later["date"]
+    third = {**copy.deepcopy(later), "date": "2030-02-01T00:00:00+00:00"}
+    record_speed(results, third)  # the run it replaces is already in the history: not listed twice
+    assert [h["date"] for h in results["speed_history"]] == [first["date"], later["date"], third["date"]]
+    (tmp_path / "plots").mkdir()
+    text = write_report(results, tmp_path).read_text()
+    assert sum(l.startswith(("| 2030-01-01", "| 2030-02-01", f"| {first['date'][:16]}"))
+               for l in text.splitlines()) == 3
+    assert "Some Other CPU | avx2, avx512_bf16 |" in text and "7.5 (7.0, 7.5)" in text
+    assert f"| {first['date'][:16]} | {first['machine']['cpu']} | not recorded |" in text
