@@ -149,9 +149,10 @@ def main(argv=None):
             cb["command"], cb["date"] = run["command"], run["date"]
             results["corpus"] = cb
     res_path.write_text(json.dumps(results, indent=1, default=str))
-    from .report import write_report
+    from .report import update_readme, write_report
 
     write_report(results, out)
+    update_readme(results)  # the figures block of the top-level README
     from stance.estimator import models_dir
     from stance.model_card import write_card
 

@@ -200,7 +200,6 @@ def write_report(results: dict, out: Path) -> Path:
         L += ["## Speed and accuracy", "", f"![speed vs accuracy](plots/{plot.name})", ""]
     path = out / "RESULTS.md"
     path.write_text("\n".join(L) + "\n")
-    update_readme(results)
     return path
 
 
