@@ -1,0 +1,84 @@
+"""Variants of the batched bf16 pass that might be faster, against the project's own, on NewsMTSC-rw test pairs.
+
+    python tools/speed_variants.py [ROUNDS]
+
+Interleaved rounds (every variant once per round; medians printed), prediction agreement with the fp32 pass, and
+the share of the bf16 pass's CPU time spent in matrix products (torch profiler). Run it on an idle machine.
+"""
+from __future__ import annotations
+
+import copy
+import sys
+import time
+import warnings
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(rounds: int = 4) -> None:
+    import numpy as np
+    import torch
+
+    from stance.data import load_dataset
+    from stance.encoding import collate, encode, length_sorted_batches
+    from stance.estimator import load_model
+    from stance.inputs import as_items
+
+    m = load_model("default")
+    enc = encode(m.tokenizer, as_items(load_dataset("newsmtsc-rw", "test")), m.hp["max_length"])
+    m.eval()
+    m.merge_adapters(True)
+    twin = m.bf16_twin()
+
+    def run(net, bs=64, multiple_of=8):
+        out = np.empty(len(enc), dtype=int)
+        with torch.inference_mode():
+            for b in length_sorted_batches([len(e.input_ids) for e in enc], bs):
+                batch = collate([enc[i] for i in b], 0, multiple_of=multiple_of)
+                out[b] = net.heads["sentiment"](net.features(batch)).float().argmax(-1).numpy()
+        return out
+
+    eager = copy.deepcopy(twin)
+    for mod in eager.encoder.modules():
+        if getattr(mod, "config", None) is not None:
+            mod.config._attn_implementation = "eager"
+    int8 = copy.deepcopy(m)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        int8.encoder = torch.ao.quantization.quantize_dynamic(int8.encoder, {torch.nn.Linear}, dtype=torch.qint8)
+    variants = {
+        "fp32, batch 64 (project)": lambda: run(m),
+        "bf16, batch 64 (project)": lambda: run(twin),
+        "bf16, eager attention": lambda: run(eager),
+        "bf16, batch 32": lambda: run(twin, 32),
+        "bf16, batch 128": lambda: run(twin, 128),
+        "bf16, padded to exact lengths": lambda: run(twin, 64, 1),
+        "int8 dynamic quantisation": lambda: run(int8),
+    }
+    ref = run(m)
+    agree = {k: float((f() == ref).mean()) for k, f in variants.items()}  # also the untimed warm-up
+    rates = {k: [] for k in variants}
+    for _ in range(rounds):
+        for k, f in variants.items():
+            t = time.perf_counter()
+            f()
+            rates[k].append(len(enc) / (time.perf_counter() - t))
+    print(f"{len(enc)} pairs, {rounds} interleaved rounds, {torch.get_num_threads()} threads")
+    for k in variants:
+        print(f"{k:32s} {np.median(rates[k]):7.1f} pairs/s (rounds: "
+              f"{', '.join(f'{x:.0f}' for x in rates[k])})  agreement with fp32 {100 * agree[k]:.1f}%")
+    from torch.profiler import ProfilerActivity, profile
+
+    with profile(activities=[ProfilerActivity.CPU]) as prof:
+        run(twin)
+    ev = prof.key_averages()
+    total = sum(e.self_cpu_time_total for e in ev)
+    mm = sum(e.self_cpu_time_total for e in ev if e.key in ("aten::addmm", "aten::mm", "aten::bmm"))
+    attn = sum(e.self_cpu_time_total for e in ev if "scaled_dot_product" in e.key)
+    print(f"bf16 pass, share of CPU time: matrix products {100 * mm / total:.0f}%, attention kernel "
+          f"{100 * attn / total:.0f}%")
+
+
+if __name__ == "__main__":
+    main(*map(int, sys.argv[1:]))
