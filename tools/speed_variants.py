@@ -30,12 +30,13 @@ def main(rounds: int = 4) -> None:
     m.eval()
     m.merge_adapters(True)
     twin = m.bf16_twin()
+    pad = m.tokenizer.pad_token_id or 0
 
-    def run(net, bs=64, multiple_of=8):
+    def run(net, bs=64, multiple_of=8):  # StanceModel.logits' loop, with the batch and padding as parameters
         out = np.empty(len(enc), dtype=int)
         with torch.inference_mode():
             for b in length_sorted_batches([len(e.input_ids) for e in enc], bs):
-                batch = collate([enc[i] for i in b], 0, multiple_of=multiple_of)
+                batch = collate([enc[i] for i in b], pad, multiple_of=multiple_of)
                 out[b] = net.heads["sentiment"](net.features(batch)).float().argmax(-1).numpy()
         return out
 
