@@ -51,6 +51,11 @@ def machine() -> dict:
     try:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip()
+        # uncommitted changes to the code or the models mean the figures are not those of that commit
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "stance", "models", "benchmarks/*.py"],
+                               cwd=ROOT, capture_output=True, text=True).stdout.strip()
+        if commit and dirty:
+            commit += " with uncommitted changes"
     except OSError:
         commit = ""
     cpu, flags = "", []
