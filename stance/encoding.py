@@ -119,8 +119,8 @@ def encode(tokenizer, items: Sequence[Item], max_length: int = 128) -> list[Enco
 
 
 def collate(batch: Sequence[Encoded], pad_id: int = 0, multiple_of: int = 1) -> dict[str, torch.Tensor]:
-    """Pad a batch to its own longest sequence (dynamic padding), rounded up to ``multiple_of``: few distinct
-    shapes keep the CPU kernels' per-shape caches small over a long run."""
+    """Pad a batch to its own longest sequence (dynamic padding), rounded up to ``multiple_of`` (1: no rounding;
+    inference pads to exact lengths, the per-shape kernel caches being bounded in ``stance/__init__.py``)."""
     n = max(len(e.input_ids) for e in batch)
     n = -(-n // multiple_of) * multiple_of
     ids = torch.full((len(batch), n), pad_id, dtype=torch.long)

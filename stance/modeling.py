@@ -199,7 +199,7 @@ class StanceModel(nn.Module):
             twin = bf16 and self.device.type == "cpu"
             net = self.bf16_twin() if twin else self
             for b in it:
-                batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0, multiple_of=8)
+                batch = collate([enc[i] for i in b], self.tokenizer.pad_token_id or 0)
                 with torch.autocast(self.device.type, dtype=torch.bfloat16, enabled=bf16 and not twin):
                     feats = net.features(batch)
                     for t in tasks:
@@ -223,6 +223,13 @@ class StanceModel(nn.Module):
                 self.tokenizer = tok
             twin.tokenizer = tok
             twin.to(torch.bfloat16).eval()
+            # the plain matmul-softmax-matmul attention: at these lengths (tens of tokens) it measured faster in
+            # bfloat16 on this CPU than the fused kernel (tools/speed_variants.py), with the same predictions
+            if self.device.type == "cpu" and hasattr(twin.encoder, "set_attn_implementation"):
+                try:
+                    twin.encoder.set_attn_implementation("eager")
+                except (ValueError, NotImplementedError):  # a backbone with one implementation keeps it
+                    pass
             self.__dict__["_twin"] = (key, twin)
         return self.__dict__["_twin"][1]
 
