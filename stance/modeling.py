@@ -41,6 +41,22 @@ class LoRALinear(nn.Module):
         return self.base(x) + (self.drop(x) @ self.lora_a.t() @ self.lora_b.t()) * self.scale
 
     @torch.no_grad()
+    def grow(self, r: int) -> None:
+        """Widen the adapter to rank ``r`` without changing the function: the new rows of A start as a fresh
+        adapter's do, the new columns of B at zero, and the scale stays (the caller raises alpha with r)."""
+        if r < self.r:
+            raise ValueError(f"cannot shrink a rank-{self.r} adapter to rank {r}")
+        if r == self.r:
+            return
+        self.merge(False)
+        a = torch.empty(r - self.r, self.base.in_features, dtype=self.lora_a.dtype, device=self.lora_a.device)
+        nn.init.kaiming_uniform_(a, a=math.sqrt(5))
+        b = torch.zeros(self.base.out_features, r - self.r, dtype=self.lora_b.dtype, device=self.lora_b.device)
+        self.lora_a = nn.Parameter(torch.cat([self.lora_a, a]))
+        self.lora_b = nn.Parameter(torch.cat([self.lora_b, b], dim=1))
+        self.r = r
+
+    @torch.no_grad()
     def merge(self, on: bool = True):
         if on != self.merged:
             delta = (self.lora_b @ self.lora_a) * self.scale
@@ -146,6 +162,16 @@ class StanceModel(nn.Module):
     # -- forward --------------------------------------------------------------------------------------------------
     def lora_modules(self):
         return [m for m in self.modules() if isinstance(m, LoRALinear)]
+
+    def grow_adapters(self, r: int) -> None:
+        """Raise every adapter's rank to ``r`` (a later training stage gets more capacity). The model computes the
+        same function afterwards; ``lora_alpha`` grows with the rank so the adapters' scale is unchanged, and a
+        saved folder records the new rank, so it loads as a rank-``r`` model."""
+        scale = self.hp["lora_alpha"] / self.hp["lora_r"]
+        for m in self.lora_modules():
+            m.grow(r)
+        self.hp["lora_r"], self.hp["lora_alpha"] = r, scale * r
+        self.__dict__.pop("_twin", None)
 
     def merge_adapters(self, on: bool = True) -> None:
         for m in self.lora_modules():

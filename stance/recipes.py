@@ -241,6 +241,10 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
                              stop_at_step=spec.get("stop_at_step"))
     if spec.get("lr"):
         args.learning_rate = spec["lr"]
+    if spec.get("lora_r") and spec["lora_r"] != model.hp["lora_r"]:  # more adapter capacity from this stage on
+        logging.getLogger("stance.training").info("adapters widened from rank %d to %d", model.hp["lora_r"],
+                                                  spec["lora_r"])
+        model.grow_adapters(spec["lora_r"])
     aug = spec.get("augment") or {}
     augmented = None
     if aug.get("reported_speech") and "attitude" in train_sets:

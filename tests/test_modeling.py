@@ -48,6 +48,27 @@ def test_lora_merge_is_exact():
     assert torch.allclose(lin(x), y, atol=1e-5)
 
 
+def test_growing_the_adapters_keeps_the_function_and_saves_the_new_rank(tmp_path):
+    m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    with torch.no_grad():
+        for lin in m.lora_modules():
+            lin.lora_b.normal_(0, 0.05)
+    items = [Item("The mayor praised the new bridge.", 4, 9), Item("Critics slammed the senator.", 20, 27)]
+    before = m.predict_proba(items, "sentiment", bf16=False)
+    r0, scale = m.hp["lora_r"], m.hp["lora_alpha"] / m.hp["lora_r"]
+    m.grow_adapters(2 * r0)
+    assert all(lin.lora_a.shape[0] == 2 * r0 and lin.lora_b.shape[1] == 2 * r0 for lin in m.lora_modules())
+    assert m.hp["lora_alpha"] / m.hp["lora_r"] == scale
+    np.testing.assert_allclose(m.predict_proba(items, "sentiment", bf16=False), before, atol=1e-5)
+    new_a = m.lora_modules()[0].lora_a[r0:]
+    assert new_a.abs().sum() > 0 and new_a.requires_grad  # the new directions can learn (B's new columns are 0)
+    back = StanceModel.load(m.save(tmp_path / "wide"))
+    assert back.hp["lora_r"] == 2 * r0
+    np.testing.assert_allclose(back.predict_proba(items, "sentiment", bf16=False), before, atol=1e-5)
+    with pytest.raises(ValueError, match="shrink"):
+        m.grow_adapters(r0)
+
+
 def test_corrupt_and_foreign_folders(tmp_path, tiny_model_dir):
     with pytest.raises(ModelError, match="no config.json"):
         StanceModel.load(tmp_path)

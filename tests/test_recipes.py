@@ -24,7 +24,8 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         assert spec["backbone"] in ("minilm", "mpnet"), name
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
-                                                    "distill", "attitude_max_round", "augment"}
+                                                    "distill", "attitude_max_round", "augment",
+                                                    "lora_r"}
             for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
                 # the teacher is itself a recipe, trained first by `make models`
                 assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
@@ -35,15 +36,18 @@ def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
     sets = ({t: _toy(t, 32) for t in tasks}, {t: _toy(t, 16) for t in tasks})
     spec = {"backbone": "minilm", "seed": 1, "stages": [
         {"epochs": 1.0, "caps": {"sentiment": 16}},
-        {"epochs": 2.0, "lr": 1e-4, "class_weight_power": 0.5, "stop_at_step": 2}]}
+        {"epochs": 2.0, "lr": 1e-4, "class_weight_power": 0.5, "stop_at_step": 2, "lora_r": 24}]}
     out = run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
     hist = json.loads((out / "history.json").read_text())
+    # stage 2 widened the adapters (16 -> 24) at the same scale; the folder loads at the new rank
+    assert json.loads((out / "config.json").read_text())["hyperparameters"]["lora_r"] == 24
     assert len(hist) == 2 and hist[1]["stopped_by_time"] == 2
     cfg = json.loads((out / "config.json").read_text())
     assert cfg["backbone"] == "minilm" and cfg["info"]["recipe_spec"] == spec
     assert len(cfg["info"]["stage_seconds"]) == 2
     assert "Stage 2" in (out / "README.md").read_text()
     m = StanceModel.load(out)
+    assert m.hp["lora_r"] == 24 and m.hp["lora_alpha"] == 48
     assert m.predict_proba(sets[1]["attitude"].items[:3], "attitude").shape == (3, len(TASK_LABELS["attitude"]))
 
 
