@@ -1,7 +1,7 @@
 """One encoder, low-rank adapters, learned target/holder markers, and a small head per task.
 
 A saved model folder holds only what it adds to the PyPI backbone: the adapters, marker embeddings, layer norms
-and heads (``adapter.safetensors``, about 3 MB for MiniLM), the label sets, temperatures, training settings and a
+and heads (``adapter.safetensors``, under 10 MiB), the label sets, temperatures, training settings and a
 model card. A model built from a bare config (tests) embeds its whole backbone, since no package provides it.
 """
 from __future__ import annotations
@@ -249,8 +249,9 @@ class StanceModel(nn.Module):
                 self.tokenizer = tok
             twin.tokenizer = tok
             twin.to(torch.bfloat16).eval()
-            # the plain matmul-softmax-matmul attention: at these lengths (tens of tokens) it measured faster in
-            # bfloat16 on this CPU than the fused kernel (tools/speed_variants.py), with the same predictions
+            # the plain matmul-softmax-matmul attention: at these lengths (tens of tokens), in bfloat16 on the
+            # 2-core CPUs here, it measured no slower than the fused kernel and at times faster
+            # (tools/speed_variants.py; the differences were within the machine's drift), same predictions
             if self.device.type == "cpu" and hasattr(twin.encoder, "set_attn_implementation"):
                 try:
                     twin.encoder.set_attn_implementation("eager")
