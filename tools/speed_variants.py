@@ -80,5 +80,6 @@ def main(rounds: int = 4) -> None:
         parts = {k: sum(e.self_cpu_time_total for e in ev if any(p in e.key for p in v)) for k, v in share.items()}
         print(f"{name}, share of CPU time: " + ", ".join(f"{k} {100 * v / total:.0f}%" for k, v in parts.items() if v))
 
+
 if __name__ == "__main__":
     main(*map(int, sys.argv[1:]))
