@@ -273,7 +273,17 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
         args.distill_alpha = dists[0].get("alpha", args.distill_alpha)
         args.distill_temperature = dists[0].get("temperature", args.distill_temperature)
     logging.getLogger("stance.training").info("recipe %s stage %d", name, stage)
-    history = train(model, train_sets, dev_sets, args, progress=False)
+    frozen = []
+    if spec.get("freeze") == "encoder":  # only the heads of this stage's tasks learn
+        keep = {id(p) for t in train_sets for p in model.heads[t].parameters()}
+        frozen = [p for p in model.parameters() if p.requires_grad and id(p) not in keep]
+        for p in frozen:
+            p.requires_grad = False
+    try:
+        history = train(model, train_sets, dev_sets, args, progress=False)
+    finally:
+        for p in frozen:
+            p.requires_grad = True
     if augmented:
         history["augmented"] = augmented
     if teachers:
@@ -336,8 +346,9 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
     for n, st in stages:
         if stage in (0, n):
             tr, dv = sets_for(st)
-            tr = {t: d for t, d in tr.items() if t in train_sets}
-            dv = {t: d for t, d in dv.items() if t in dev_sets}
+            only = st.get("train_tasks") or list(train_sets)  # a stage may train some of the tasks
+            tr = {t: d for t, d in tr.items() if t in train_sets and t in only}
+            dv = {t: d for t, d in dv.items() if t in dev_sets and t in only}
             histories.append(_stage(model, name, n, st, spec.get("seed", 42), tr, dv, out, device, left(),
                                     data_dir))
     last = histories[-1]

@@ -25,7 +25,7 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
                                                     "distill", "attitude_max_round", "augment",
-                                                    "lora_r"}
+                                                    "lora_r", "train_tasks", "freeze"}
             for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
                 # the teacher is itself a recipe, trained first by `make models`
                 assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
@@ -89,3 +89,23 @@ def test_an_augmenting_stage_adds_reported_speech_pairs(tmp_path):
     out = run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
     hist = json.loads((out / "history.json").read_text())
     assert hist[0]["augmented"] == {"reported_speech_pairs": 10}
+
+
+def test_a_head_only_stage_trains_one_head_and_leaves_the_rest(tmp_path):
+    from safetensors.torch import load_file
+
+    tasks = ["sentiment", "attitude"]
+    sets = ({t: _toy(t, 16) for t in tasks}, {t: _toy(t, 8) for t in tasks})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "stop_at_step": 1},
+        {"epochs": 1.0, "train_tasks": ["sentiment"], "freeze": "encoder", "lr": 1e-2, "stop_at_step": 2}]}
+    first = run("toy", tmp_path / "s1", spec={**spec, "stages": spec["stages"][:1]}, sets=sets, device="cpu")
+    second = run("toy", tmp_path / "s2", spec=spec, sets=sets, device="cpu", stage=2, init=first)
+    a, b = load_file(str(first / "adapter.safetensors")), load_file(str(second / "adapter.safetensors"))
+    changed = {k for k in a if not (a[k] == b[k]).all()}
+    assert changed and all(k.startswith("heads.sentiment.") for k in changed), changed
+    hist = json.loads((second / "history.json").read_text())
+    assert list(hist[-1]["calibration"]) == ["sentiment"]  # only the trained task is recalibrated
+    assert set(a) == set(b)  # the frozen parts are still saved: the folder is a whole model
+    m = StanceModel.load(second)
+    assert set(m.labels) == set(tasks)
