@@ -54,8 +54,8 @@ def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
 def test_a_stage_the_recipe_lacks_is_refused_before_any_work(tmp_path):
     import pytest
 
-    with pytest.raises(SystemExit, match="has stages 1..7"):
-        run("default", tmp_path / "x", stage=8, sets=({}, {}))
+    with pytest.raises(SystemExit, match="has stages 1..8"):
+        run("default", tmp_path / "x", stage=9, sets=({}, {}))
     assert not (tmp_path / "x").exists()
 
 
