@@ -280,6 +280,8 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
         args.distill_temperature = dists[0].get("temperature", args.distill_temperature)
     logging.getLogger("stance.training").info("recipe %s stage %d", name, stage)
     frozen = []
+    if spec.get("freeze") not in (None, "encoder"):
+        raise ValueError(f"stage {stage} of recipe {name!r}: freeze={spec['freeze']!r}; the one option is 'encoder'")
     if spec.get("freeze") == "encoder":  # only the heads of this stage's tasks learn
         keep = {id(p) for t in train_sets for p in model.heads[t].parameters()}
         frozen = [p for p in model.parameters() if p.requires_grad and id(p) not in keep]

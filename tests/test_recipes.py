@@ -109,3 +109,12 @@ def test_a_head_only_stage_trains_one_head_and_leaves_the_rest(tmp_path):
     assert set(a) == set(b)  # the frozen parts are still saved: the folder is a whole model
     m = StanceModel.load(second)
     assert set(m.labels) == set(tasks)
+
+
+def test_an_unknown_freeze_option_is_refused(tmp_path):
+    import pytest
+
+    sets = ({"sentiment": _toy("sentiment", 8)}, {"sentiment": _toy("sentiment", 4)})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [{"epochs": 1.0, "freeze": "adapters", "stop_at_step": 1}]}
+    with pytest.raises(ValueError, match="freeze='adapters'"):
+        run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
