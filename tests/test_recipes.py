@@ -111,10 +111,15 @@ def test_a_head_only_stage_trains_one_head_and_leaves_the_rest(tmp_path):
     assert set(m.labels) == set(tasks)
 
 
-def test_an_unknown_freeze_option_is_refused(tmp_path):
+def test_unknown_stage_options_are_refused_before_any_work(tmp_path):
     import pytest
 
     sets = ({"sentiment": _toy("sentiment", 8)}, {"sentiment": _toy("sentiment", 4)})
-    spec = {"backbone": "minilm", "seed": 1, "stages": [{"epochs": 1.0, "freeze": "adapters", "stop_at_step": 1}]}
-    with pytest.raises(ValueError, match="freeze='adapters'"):
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "stop_at_step": 1}, {"epochs": 1.0, "freeze": "adapters", "stop_at_step": 1}]}
+    with pytest.raises(ValueError, match="stage 2 .*freeze='adapters'"):
+        run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
+    assert not (tmp_path / "toy").exists()  # refused before stage 1 trained or any folder was made
+    spec["stages"][1] = {"epochs": 1.0, "train_tasks": ["sentimnet"]}
+    with pytest.raises(ValueError, match=r"train_tasks \['sentimnet'\] are not tasks"):
         run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
