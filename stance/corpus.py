@@ -21,7 +21,7 @@ from pathlib import Path
 from typing import Iterator
 
 from .analysis import analyze_many
-from .estimator import DEFAULT_MODEL, model_path
+from .estimator import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
 COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude", "attitude_score", "sentiment",
@@ -324,10 +324,10 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
         raise CorpusError(f"{src}: no such file or folder")
     _input_kind(src)
     _limit_arenas()
-    manifest = {"version": 1, "input": _fingerprint(src), "model": str(model_path(model).resolve()),
+    manifest = {"version": 1, "input": _fingerprint(src), "model": resolve_model(model),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
                 "chunk_articles": chunk_articles,
-                "attitude_model": str(model_path(attitude_model).resolve()) if attitude_model else None}
+                "attitude_model": resolve_model(attitude_model) if attitude_model else None}
     out.mkdir(parents=True, exist_ok=True)
     mpath = out / "manifest.json"
     if mpath.exists():

@@ -41,8 +41,40 @@ def _load_cached(path: str) -> StanceModel:
     return StanceModel.load(path)
 
 
+def _ensemble_parts(name_or_path) -> list[str] | None:
+    """The member names of an ensemble name (``"default+mpnet-attitude"``); None for one model (a folder whose own
+    name holds a ``+`` is one model)."""
+    from .ensemble import SEPARATOR, is_ensemble_name
+
+    if not is_ensemble_name(name_or_path) or (Path(name_or_path) / "config.json").exists() \
+            or (models_dir() / str(name_or_path) / "config.json").exists():
+        return None
+    parts = [p.strip() for p in str(name_or_path).split(SEPARATOR)]
+    if any(not p for p in parts):
+        raise ModelError(f"model name {str(name_or_path)!r}: an empty name between '{SEPARATOR}' signs")
+    return parts
+
+
+def resolve_model(name_or_path) -> str:
+    """The absolute folder of a model name or folder; of each member, joined with ``+``, for an ensemble (what
+    corpus manifests record, so a resumed run checks it scores with the same weights)."""
+    parts = _ensemble_parts(name_or_path)
+    return "+".join(str(model_path(p).resolve()) for p in (parts or [name_or_path]))
+
+
+@lru_cache(maxsize=4)
+def _load_ensemble(paths: tuple[str, ...], names: tuple[str, ...]):
+    from .ensemble import ModelEnsemble
+
+    return ModelEnsemble([_load_cached(p) for p in paths], names)
+
+
 def load_model(name_or_path: str | os.PathLike = DEFAULT_MODEL) -> StanceModel:
-    """The shared (cached, read-only) :class:`StanceModel` of a shipped name or folder."""
+    """The shared (cached, read-only) :class:`StanceModel` of a shipped name or folder; for a name joined with
+    ``+`` (``"default+mpnet-attitude"``), a :class:`~stance.ensemble.ModelEnsemble` of those models."""
+    parts = _ensemble_parts(name_or_path)
+    if parts:
+        return _load_ensemble(tuple(str(model_path(p).resolve()) for p in parts), tuple(parts))
     return _load_cached(str(model_path(name_or_path).resolve()))
 
 
@@ -112,6 +144,9 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         if len(items) != len(ys):
             raise ValueError(f"X has {len(items)} rows but y has {len(ys)}")
         base = self._base_model()
+        if base is not None and not isinstance(base, StanceModel):
+            raise ValueError(f"model {self.model!r} is an ensemble, which predicts but is not fine-tuned; fit one "
+                             f"of its models instead")
         if base is None:
             labels = list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys)))
             model = StanceModel.from_backbone({self.task: labels}, self.backbone, max_length=self.max_length)

@@ -52,10 +52,10 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
         raise CorpusError("engine 'ray' needs Ray Data: pip install 'stance[ray]'") from e
     if fmt != "parquet":
         raise CorpusError("engine 'ray' writes Parquet; use --format parquet (or the local engine for jsonl/csv)")
-    from .estimator import model_path
+    from .estimator import resolve_model
 
-    model = str(model_path(model).resolve())
-    attitude_model = str(model_path(attitude_model).resolve()) if attitude_model else None
+    model = resolve_model(model)
+    attitude_model = resolve_model(attitude_model) if attitude_model else None
     started = False
     if not ray.is_initialized():
         addr = ray_address or os.environ.get("RAY_ADDRESS")

@@ -28,3 +28,14 @@ def test_each_speed_run_is_kept_and_the_report_lists_them_by_machine(tmp_path):
                for l in text.splitlines()) == 3
     assert "Some Other CPU | avx2, avx512_bf16 |" in text and "7.5 (7.0, 7.5)" in text
     assert f"| {first['date'][:16]} | {first['machine']['cpu']} | not recorded |" in text
+
+
+def test_an_ensemble_is_scored_only_on_the_tasks_all_its_models_have():
+    from benchmarks.accuracy import ENSEMBLES, make_system
+
+    assert "default+mpnet-attitude" in ENSEMBLES
+    est = make_system("default+mpnet-attitude", "attitude")
+    assert est.model == "default+mpnet-attitude" and est.task == "attitude"
+    assert make_system("default+mpnet-attitude", "sentiment") is None  # mpnet-attitude has no sentiment head
+    assert make_system("default+not-shipped", "attitude") is None
+    assert make_system("default", "sentiment").model == "default"

@@ -1,6 +1,7 @@
 """Compare candidate model folders on the full dev splits (never test) to pick the one to ship.
 
     python tools/select_on_dev.py models/default /tmp/cands/long /tmp/cands/long2
+    python tools/select_on_dev.py mpnet-attitude default+mpnet-attitude   # shipped names and ensembles too
 
 Prints each data set's headline dev metric per candidate and the mean; the test splits are read only by
 ``python -m benchmarks`` after the choice is made.
@@ -19,11 +20,12 @@ DEV_SETS = ["newsmtsc-rw", "newsmtsc-mt", "semeval2016-a", "pstance", "dse", "at
 def main(paths: list[str]) -> None:
     from stance import StanceClassifier
     from stance.data import DATASETS
+    from stance.estimator import load_model
     from stance.evaluation import evaluate_dataset
 
     for p in paths:
         row = {}
-        tasks = json.loads((Path(p) / "config.json").read_text())["tasks"]
+        tasks = load_model(p).labels  # a folder, a shipped name, or an ensemble ("default+mpnet-attitude")
         for name in DEV_SETS:
             if DATASETS[name]["task"] not in tasks:  # a model for some tasks only (mpnet-attitude)
                 continue

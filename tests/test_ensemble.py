@@ -1,0 +1,98 @@
+import numpy as np
+import pytest
+
+import stance
+from stance.backbone import ModelError
+from stance.encoding import Item
+from stance.ensemble import ModelEnsemble
+from stance.estimator import StanceClassifier, load_model, resolve_model
+from stance.labels import TASK_LABELS
+from stance.modeling import StanceModel
+
+from .conftest import need_mpnet
+
+ITEMS = [Item("Anna praised the plan while Boris attacked it.", 0, 4),
+         Item("Anna praised the plan while Boris attacked it.", 28, 33),
+         Item("The ministry voiced concern about the strikes.", 4, 12)]
+
+
+@pytest.fixture(scope="module")
+def folders(tmp_path_factory):
+    """Two tiny models sharing attitude (same labels) and sentiment (other label order in the second)."""
+    d = tmp_path_factory.mktemp("ens")
+    StanceModel.tiny({"attitude": TASK_LABELS["attitude"], "sentiment": TASK_LABELS["sentiment"]},
+                     seed=3).save(d / "a")
+    StanceModel.tiny({"attitude": TASK_LABELS["attitude"], "sentiment": ["positive", "neutral", "negative"]},
+                     seed=4).save(d / "b")
+    return d
+
+
+def test_probabilities_are_the_members_mean(folders):
+    a, b = StanceModel.load(folders / "a"), StanceModel.load(folders / "b")
+    ens = ModelEnsemble([a, b], ["a", "b"])
+    got = ens.predict_proba(ITEMS, "attitude")
+    want = (a.predict_proba(ITEMS, "attitude") + b.predict_proba(ITEMS, "attitude")) / 2
+    np.testing.assert_allclose(got, want, atol=1e-5)
+    # the members differ, so the mean is neither of them
+    assert np.abs(got - a.predict_proba(ITEMS, "attitude")).max() > 1e-4
+    # only the tasks every member has with the same labels
+    assert ens.labels == {"attitude": TASK_LABELS["attitude"]}
+    with pytest.raises(ModelError, match="no \\['sentiment'\\] head"):
+        ens.logits(ITEMS, ["sentiment"])
+
+
+def test_a_name_with_plus_loads_an_ensemble(folders):
+    name = f"{folders / 'a'}+{folders / 'b'}"
+    ens = load_model(name)
+    assert isinstance(ens, ModelEnsemble) and ens.names == [str(folders / "a"), str(folders / "b")]
+    assert load_model(name) is ens  # cached like a single model
+    assert resolve_model(name) == f"{(folders / 'a').resolve()}+{(folders / 'b').resolve()}"
+    clf = StanceClassifier(task="attitude", model=name)
+    proba = clf.predict_proba([(i.text, i.text[i.target_start:i.target_end]) for i in ITEMS])
+    assert list(clf.classes_) == TASK_LABELS["attitude"]
+    np.testing.assert_allclose(proba, ens.predict_proba(ITEMS, "attitude"), atol=1e-5)
+    with pytest.raises(ValueError, match="is an ensemble, which predicts but is not fine-tuned"):
+        clf.fit([("Anna praised the plan.", "Anna")] * 4, ["supportive"] * 4)
+    with pytest.raises(ModelError, match="has no 'sentiment' head"):
+        StanceClassifier(task="sentiment", model=name).predict([("Anna praised the plan.", "Anna")])
+
+
+def test_bad_ensemble_names(folders, tmp_path):
+    with pytest.raises(ModelError, match="an empty name between"):
+        load_model(f"{folders / 'a'}+")
+    with pytest.raises(ModelError, match="no model 'nonesuch'"):
+        load_model(f"{folders / 'a'}+nonesuch")
+    StanceModel.tiny({"stance": TASK_LABELS["stance"]}).save(tmp_path / "st")
+    with pytest.raises(ModelError, match="share no task"):
+        load_model(f"{folders / 'a'}+{tmp_path / 'st'}")
+    # a folder whose own name holds a '+' is one model
+    StanceModel.tiny({"stance": TASK_LABELS["stance"]}).save(tmp_path / "x+y")
+    assert isinstance(load_model(tmp_path / "x+y"), StanceModel)
+
+
+def test_analyze_takes_attitudes_from_an_ensemble(folders):
+    text = "Anna praised the plan. Boris attacked it, and the ministry voiced concern."
+    name = f"{folders / 'a'}+{folders / 'b'}"
+    res = stance.analyze(text, model=str(folders / "a"), attitude_model=name)
+    assert res.attitude_model == name and res.actors
+    alone = stance.analyze(text, model=str(folders / "a"), attitude_model=str(folders / "b"))
+    assert {a.name for a in res.actors} == {a.name for a in alone.actors}
+    ens = load_model(name)
+    for actor in res.actors:  # each actor's attitude distribution is the mean over its passages of the ensemble's
+        items = [Item(e.text, e.mention.start - e.start, e.mention.end - e.start) for e in actor.evidence]
+        mean = ens.predict_proba(items, "attitude").mean(0)
+        np.testing.assert_allclose([actor.attitude.scores[l] for l in TASK_LABELS["attitude"]], mean, atol=2e-4)
+    with pytest.raises(ValueError, match="has no sentiment head"):
+        stance.analyze(text, model=name)
+
+
+@pytest.mark.slow
+def test_shipped_default_plus_mpnet_attitude_on_the_demo(demo_text):
+    need_mpnet()
+    from .test_analysis import EXPECTED
+
+    res = stance.analyze(demo_text, attitude_model="default+mpnet-attitude")
+    got = {n: res.actor(n).attitude.label for n in EXPECTED}
+    right = {n for n in EXPECTED if got[n] in EXPECTED[n]}
+    # what the averaged attitudes get right today (6 of 10, as mpnet-attitude alone); losing one of these fails
+    assert {"Vladimir Putin", "China", "Wang Yi", "United States", "Volodymyr Zelenskyy", "Kim Jong-un"} <= right, got
