@@ -235,13 +235,18 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
         if "attitude" in m.labels and am.labels["attitude"] != m.labels["attitude"]:
             raise ValueError(f"attitude_model {attitude_model!r} has attitude labels {am.labels['attitude']}, "
                              f"the main model {m.labels['attitude']}")
-    tasks = [t for t in ("attitude", "sentiment") if t in m.labels and not (t == "attitude" and am is not None)]
+    # an ensemble that holds the main model ("default+mpnet-attitude") takes that member's attitudes from the main
+    # pass instead of running it again
+    shared = [k for k, x in enumerate(getattr(am, "members", ())) if x is m]
+    tasks = [t for t in ("attitude", "sentiment")
+             if t in m.labels and not (t == "attitude" and am is not None and not shared)]
     enc = encode(m.tokenizer, all_items, m.hp["max_length"])
     truncated = [e.truncated for e in enc]
     logits = m.logits(all_items, tasks, batch_size=batch_size, encoded=enc)
     probs = {t: torch_softmax(logits[t]) for t in tasks}
     if am is not None:
-        probs["attitude"] = torch_softmax(am.logits(all_items, ["attitude"], batch_size=batch_size)["attitude"])
+        kw = {"given": {k: {"attitude": logits["attitude"]} for k in shared}} if shared else {}
+        probs["attitude"] = torch_softmax(am.logits(all_items, ["attitude"], batch_size=batch_size, **kw)["attitude"])
         m_labels = dict(m.labels, attitude=am.labels["attitude"])
     else:
         m_labels = m.labels

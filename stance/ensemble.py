@@ -58,17 +58,21 @@ class ModelEnsemble:
         return f"ModelEnsemble({self.name!r}, tasks={sorted(self.labels)})"
 
     def logits(self, items: Sequence[Item], tasks: Sequence[str], batch_size: int = 64, bf16: bool = True,
-               progress: bool = False, encoded=None) -> dict[str, torch.Tensor]:
+               progress: bool = False, encoded=None, given: dict | None = None) -> dict[str, torch.Tensor]:
         """Log of the members' mean probability per task (a softmax of it gives the mean back). ``encoded``,
-        items encoded with the first member's tokenizer, is used for that member only."""
+        items encoded with the first member's tokenizer, is used for that member only. ``given``: member index ->
+        that member's logits for these items, already computed (``analyze`` passes its main model's), so that
+        member is not run again."""
         missing = [t for t in tasks if t not in self.labels]
         if missing:
             raise ModelError(f"ensemble {self.name!r} has no {missing} head shared by all its models; it has "
                              f"{sorted(self.labels)}")
         mean = None
         for k, m in enumerate(self.members):
-            lg = m.logits(items, tasks, batch_size=batch_size, bf16=bf16, progress=progress,
-                          encoded=encoded if k == 0 else None)
+            lg = (given or {}).get(k)
+            if lg is None or any(t not in lg for t in tasks):
+                lg = m.logits(items, tasks, batch_size=batch_size, bf16=bf16, progress=progress,
+                              encoded=encoded if k == 0 else None)
             p = {t: torch.softmax(lg[t].float(), -1) for t in tasks}
             mean = p if mean is None else {t: mean[t] + p[t] for t in tasks}
         return {t: torch.log(mean[t] / len(self.members)) for t in tasks}

@@ -86,6 +86,25 @@ def test_analyze_takes_attitudes_from_an_ensemble(folders):
         stance.analyze(text, model=name)
 
 
+def test_analyze_runs_the_main_model_once_when_the_ensemble_holds_it(folders, monkeypatch):
+    text = "Anna praised the plan. Boris attacked it, and the ministry voiced concern."
+    name = f"{folders / 'a'}+{folders / 'b'}"
+    main = load_model(folders / "a")
+    assert load_model(name).members[0] is main  # one cached model, shared
+    want = stance.analyze(text, model=str(folders / "a"), attitude_model=name)
+    calls = []
+    orig = StanceModel.logits
+
+    def counting(self, items, tasks, *a, **kw):
+        calls.append((self is main, tuple(tasks)))
+        return orig(self, items, tasks, *a, **kw)
+
+    monkeypatch.setattr(StanceModel, "logits", counting)
+    got = stance.analyze(text, model=str(folders / "a"), attitude_model=name)
+    assert calls == [(True, ("attitude", "sentiment")), (False, ("attitude",))], calls
+    assert [(a.name, a.attitude.scores) for a in got.actors] == [(a.name, a.attitude.scores) for a in want.actors]
+
+
 @pytest.mark.slow
 def test_shipped_default_plus_mpnet_attitude_on_the_demo(demo_text):
     need_mpnet()
