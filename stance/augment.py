@@ -54,9 +54,35 @@ def _reporter(rng: random.Random) -> tuple[str, str]:
     return name, name
 
 
-def _frame(passage: str, rng: random.Random) -> tuple[str, int, int, int] | None:
+# The second frame set (``frames=2``): longer reporting clauses as news writes them — a role in apposition, a time
+# or place before the verb, the reporter's own belief around the clause ("said he believes") — drawn half the time,
+# the first set's frames otherwise. None of them is a frame or a reporter name of tools/reporter_probe.py.
+ROLES2 = ["founder of a political risk consultancy", "head of research at a security think tank", "a former ambassador",
+          "a veteran correspondent", "director of a regional studies centre", "chief strategist at an investment bank"]
+VERBS2 = ["remarked", "argued", "pointed out", "expressed the view", "emphasised", "said", "explained"]
+WHEN2 = ["in a briefing last week", "during a panel discussion", "speaking at a forum in Geneva", "on Thursday",
+         "in a podcast interview", "after meeting officials"]
+
+
+def _frame2(clause: str, rng: random.Random) -> tuple[str, int, int, int]:
+    """A second-set frame for a person reporter: ``(text, passage offset, reporter start, reporter end)``."""
+    name = rng.choice(PEOPLE)
+    kind = rng.randrange(3)
+    if kind == 0:  # R, a role, verb when that p.
+        head = f"{name}, {rng.choice(ROLES2)}, {rng.choice(VERBS2)} {rng.choice(WHEN2)} that "
+    elif kind == 1:  # R said he/she believes (that) p.
+        head = f"{name} said {rng.choice(['he', 'she'])} believes {rng.choice(['', 'that '])}"
+    else:  # When, R verb that p.
+        w = rng.choice(WHEN2)
+        head = f"{w[0].upper() + w[1:]}, {name} {rng.choice(VERBS2)} that "
+    rs = head.index(name)
+    return head + clause + ".", len(head), rs, rs + len(name)
+
+
+def _frame(passage: str, rng: random.Random, frames: int = 1) -> tuple[str, int, int, int] | None:
     """``(text, offset of the passage in text, reporter start, reporter end)``: the passage inside a reporting
-    clause; ``None`` when the passage does not fit one (quotes, several sentences)."""
+    clause; ``None`` when the passage does not fit one (quotes, several sentences). ``frames=2`` draws from the
+    second frame set half the time (``frames=1`` draws exactly as it always did, so older recipes repeat)."""
     p = passage.strip()
     if not p or not (p[0].isupper() or p[0].isdigit()) or len(p) > 300:
         return None
@@ -65,6 +91,8 @@ def _frame(passage: str, rng: random.Random) -> tuple[str, int, int, int] | None
     body = p[:-1] if p[-1] in ".!" else p
     first = body.split(" ", 1)[0]
     clause = body[0].lower() + body[1:] if first.lower() in _LOWER else body
+    if frames == 2 and rng.random() < 0.5:
+        return _frame2(clause, rng)
     written, name = _reporter(rng)
     kind = rng.randrange(4 if name in PEOPLE else 3)
     if kind == 0:  # R said (that) p.
@@ -92,10 +120,12 @@ def _frame(passage: str, rng: random.Random) -> tuple[str, int, int, int] | None
 
 
 def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, repeats: int = 1,
-                    neutral: str = "neutral") -> TaskData:
+                    neutral: str = "neutral", frames: int = 1) -> TaskData:
     """Up to ``n`` passages of ``data`` whose holder has a non-neutral label, each framed as reported speech:
     two pairs per passage (reporter ``neutral``, holder its label); with ``repeats`` > 1 each passage up to that
-    many times, in other frames. Deterministic for a seed."""
+    many times, in other frames; ``frames=2`` adds the second frame set. Deterministic for a seed."""
+    if frames not in (1, 2):
+        raise ValueError(f"frames={frames!r}: the frame sets are 1 and 2")
     ni = list(labels).index(neutral)
     rng = random.Random(seed)
     pool = sorted({(i, y) for i, y in zip(data.items, data.labels) if y != ni and i.target_start is not None},
@@ -105,7 +135,7 @@ def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0
     for item, y in pool * repeats:
         if len(items) >= 2 * n:
             break
-        framed = _frame(item.text, rng)
+        framed = _frame(item.text, rng, frames)
         if framed is None:
             continue
         text, off, rs, re_ = framed

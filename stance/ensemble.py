@@ -79,3 +79,7 @@ class ModelEnsemble:
 
     def predict_proba(self, items: Sequence[Item], task: str, **kw) -> np.ndarray:
         return torch.softmax(self.logits(items, [task], **kw)[task], -1).numpy()
+
+    def save(self, path) -> None:
+        raise ModelError(f"ensemble {self.name!r} is not saved as a folder: it is its models' folders, named with "
+                         f"'{SEPARATOR}'")

@@ -110,10 +110,16 @@ RECIPES: dict[str, dict] = {
     # someone's report, the reporter neutral), so that a reporter is no longer given the attitude it reports
     # (tools/reporter_probe.py on dev: reporters read as neutral 69.1% against 14.4%; attitude dev 66.31 against
     # 66.68; models/mpnet-attitude/selection.json).
+    # Stage 3 (11 minutes on the 2-core AMD EPYC): half an epoch more with 2,660 reported-speech pairs, half of them
+    # in the second frame set (stance/augment.py: roles in apposition, a time or place before the verb, "said he
+    # believes"): reporters read as neutral 95.9% against 69.1%, attitude dev 65.91 against 65.45, by a rule written
+    # before training. The shipped default's stages 5-7 learned from the two-stage model (commit 180193d).
     "mpnet-attitude": {"backbone": "mpnet", "seed": 42, "tasks": ["attitude"], "save_dtype": "float16",
                        "stages": [{"epochs": 1.5, "lr": 5e-4, "class_weight_power": 0.75},
                                   {"epochs": 0.5, "lr": 2e-4, "class_weight_power": 0.75,
-                                   "augment": {"reported_speech": 800}}]},
+                                   "augment": {"reported_speech": 800}},
+                                  {"epochs": 0.5, "lr": 2e-4, "class_weight_power": 0.75,
+                                   "augment": {"reported_speech": 2000, "repeats": 2, "frames": 2}}]},
     # Sentiment (NewsMTSC) on MPNet-base, trained jointly with directed sentiment (DSE, capped so both tasks weigh
     # about the same): the accuracy option for sentiment and the teacher that the default's stage 4 learns from. One
     # epoch: the 2-core CPU trains MPNet at about 8 pairs/s. Only the sentiment head is saved: the directed head was
@@ -264,7 +270,7 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
         from .augment import reported_speech
 
         extra = reported_speech(train_sets["attitude"], TASK_LABELS["attitude"], aug["reported_speech"], seed,
-                                repeats=aug.get("repeats", 1))
+                                repeats=aug.get("repeats", 1), frames=aug.get("frames", 1))
         logging.getLogger("stance.training").info("reported-speech augmentation: %d attitude pairs",
                                                   len(extra.items))
         train_sets = {**train_sets, "attitude": _concat(train_sets["attitude"], extra)}

@@ -57,15 +57,16 @@ def demo_mpnet(demo_text):
 
 def test_demo_with_mpnet_attitudes_regression_floor(demo_mpnet):
     right, got = _right(demo_mpnet)
-    # What the shipped mpnet-attitude model gets right today (6 of 10); a model that loses one of these fails.
-    # (Zelenskyy, who only relays where North Korean forces may fight, came back with the reported-speech stage.)
+    # What the shipped mpnet-attitude model gets right today (7 of 10); a model that loses one of these fails.
+    # (Zelenskyy, who only relays where North Korean forces may fight, came back with the reported-speech stage;
+    # Xi Jinping, who called for an end to the war, with the third stage's wider reporting frames.)
     assert {"Vladimir Putin", "China", "Wang Yi", "United States", "Kim Jong-un",
-            "Volodymyr Zelenskyy"} <= set(right), got
+            "Volodymyr Zelenskyy", "Xi Jinping"} <= set(right), got
     assert demo_mpnet.attitude_model == "mpnet-attitude"
 
 
 @pytest.mark.xfail(strict=True, reason="issue 4 target (8 of 10 demo actors right) is not reached with the "
-                                      "mpnet-attitude model either (6 of 10); see README.md, Where it stands")
+                                      "mpnet-attitude model either (7 of 10); see README.md, Where it stands")
 def test_demo_with_mpnet_attitudes_issue_target(demo_mpnet):
     right, got = _right(demo_mpnet)
     assert len(right) >= 8, got

@@ -39,3 +39,36 @@ def test_no_invented_reporter_is_an_actor_of_the_demo_article(demo_text):
         assert name.removeprefix("the ").removeprefix("The ") not in demo_text
     for name in PEOPLE:
         assert name.split()[-1] not in demo_text  # no surname either
+
+
+def test_second_frame_set_adds_frames_and_keeps_the_first_set_as_it_was():
+    import re
+
+    from stance.augment import ROLES2, VERBS2, WHEN2
+
+    first = reported_speech(DATA, LABELS, n=100, seed=4, repeats=20)
+    assert reported_speech(DATA, LABELS, n=100, seed=4, repeats=20, frames=1).items == first.items
+    second = reported_speech(DATA, LABELS, n=100, seed=4, repeats=20, frames=2)
+    assert len(second.items) == len(first.items) == 2 * 3 * 20
+    new = re.compile("|".join(map(re.escape, ROLES2 + WHEN2 + [" believes "])))
+    texts = {i.text for i in second.items}
+    assert sum(bool(new.search(t)) for t in texts) >= 10  # about half the frames are second-set ones
+    assert not any(new.search(t) for t in {i.text for i in first.items} if "believes" not in t)
+    for rep, hold, yr, yh in zip(second.items[::2], second.items[1::2], second.labels[::2], second.labels[1::2]):
+        assert yr == NEUTRAL and rep.text[rep.target_start:rep.target_end] in PEOPLE + OUTLETS
+        assert yh != NEUTRAL and hold.text[hold.target_start:hold.target_end].lower() in {
+            "union", "tokyo", "moscow"}
+    # none of them is a frame of the reporter probe (tools/reporter_probe.py), which checks frames training never saw
+    assert not any(p in t for t in texts for p in ("As ", "who follows the region", "concluded", "a conference"))
+    assert not set(VERBS2) & {"thinks", "concluded", "put it"}
+    import pytest
+
+    with pytest.raises(ValueError, match="frame sets are 1 and 2"):
+        reported_speech(DATA, LABELS, n=1, frames=3)
+
+
+def test_second_frame_set_names_no_actor_of_the_demo_article(demo_text):
+    from stance.augment import ROLES2, WHEN2
+
+    for phrase in ROLES2 + WHEN2:
+        assert phrase not in demo_text

@@ -53,6 +53,8 @@ def test_a_name_with_plus_loads_an_ensemble(folders):
     np.testing.assert_allclose(proba, ens.predict_proba(ITEMS, "attitude"), atol=1e-5)
     with pytest.raises(ValueError, match="is an ensemble, which predicts but is not fine-tuned"):
         clf.fit([("Anna praised the plan.", "Anna")] * 4, ["supportive"] * 4)
+    with pytest.raises(ModelError, match="is not saved as a folder"):
+        clf.save(folders / "ens")
     with pytest.raises(ModelError, match="has no 'sentiment' head"):
         StanceClassifier(task="sentiment", model=name).predict([("Anna praised the plan.", "Anna")])
 
