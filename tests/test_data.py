@@ -122,6 +122,10 @@ def test_a_recipe_can_pin_the_attitude_rounds_it_read():
             rounds[r["round"]] = rounds.get(r["round"], 0) + 1
     all_rounds, _ = mixture()
     upto5, _ = mixture(attitude_max_round=5)
-    # the mixture holds each attitude pair twice (oversampled); round 6 is what pinning at 5 leaves out
-    assert len(all_rounds["attitude"].items) - len(upto5["attitude"].items) == 2 * rounds[6]
+    upto6, _ = mixture(attitude_max_round=6)
+    # the mixture holds each attitude pair twice (oversampled); pinning at N leaves out the rounds after N
+    later = max(rounds)
+    assert len(all_rounds["attitude"].items) - len(upto5["attitude"].items) == 2 * sum(
+        rounds[r] for r in range(6, later + 1))
+    assert len(upto6["attitude"].items) - len(upto5["attitude"].items) == 2 * rounds[6]
     assert len(upto5["sentiment"].items) == len(all_rounds["sentiment"].items)

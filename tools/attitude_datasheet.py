@@ -27,7 +27,7 @@ def stats() -> str:
     multi = Counter(Counter((r["source"], r["source_id"]) for r in recs).values())
     L += ["", f"Pairs: {len(recs)} over {passages} passages; passages with 1/2/3 holders: "
               f"{multi[1]}/{multi[2]}/{multi[3]}. Sources: " + ", ".join(f"{k} {v}" for k, v in sorted(src.items()))
-          + ". Passages drawn per pool (keyword pool or random): "
+          + ". Pairs per pool (the keyword pool or random draw their passage came from): "
           + ", ".join(f"{k} {v}" for k, v in sorted(Counter(r["pool"] for r in recs).items())) + "."]
     sec = [json.loads(l) for l in (HERE / "second_reading.jsonl").open(encoding="utf-8")]
     a, b = [r["first"] for r in sec], [r["second"] for r in sec]
