@@ -229,6 +229,9 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
         raise ValueError(f"model {model!r} has no sentiment head (tasks: {sorted(m.labels)}); analyze needs one. "
                          f"To take attitudes from it, pass it as attitude_model")
     am = load_model(attitude_model) if attitude_model else None
+    if am is None and "attitude" not in m.labels:
+        raise ValueError(f"model {model!r} has no attitude head (tasks: {sorted(m.labels)}); pass an attitude_model "
+                         f"that has one, e.g. attitude_model='default'")
     if am is not None:  # refused before any encoder pass
         if "attitude" not in am.labels:
             raise ValueError(f"attitude_model {attitude_model!r} has no attitude head (tasks: {sorted(am.labels)})")

@@ -86,6 +86,14 @@ def test_analyze_takes_attitudes_from_an_ensemble(folders):
         np.testing.assert_allclose([actor.attitude.scores[l] for l in TASK_LABELS["attitude"]], mean, atol=2e-4)
     with pytest.raises(ValueError, match="has no sentiment head"):
         stance.analyze(text, model=name)
+    # a main model (here an ensemble sharing sentiment only) without attitudes needs an attitude_model
+    from stance.modeling import StanceModel as SM
+
+    SM.tiny({"sentiment": TASK_LABELS["sentiment"]}, seed=5).save(folders / "s")
+    with pytest.raises(ValueError, match="has no attitude head .*pass an attitude_model"):
+        stance.analyze(text, model=f"{folders / 'a'}+{folders / 's'}")
+    res = stance.analyze(text, model=f"{folders / 'a'}+{folders / 's'}", attitude_model=str(folders / "a"))
+    assert res.actors and all(a.attitude is not None for a in res.actors) and res.table()
 
 
 def test_analyze_runs_the_main_model_once_when_the_ensemble_holds_it(folders, monkeypatch):
