@@ -58,8 +58,10 @@ def _ensemble_parts(name_or_path) -> list[str] | None:
 def resolve_model(name_or_path) -> str:
     """The absolute folder of a model name or folder; of each member, joined with ``+``, for an ensemble (what
     corpus manifests record, so a resumed run checks it scores with the same weights)."""
+    from .ensemble import SEPARATOR
+
     parts = _ensemble_parts(name_or_path)
-    return "+".join(str(model_path(p).resolve()) for p in (parts or [name_or_path]))
+    return SEPARATOR.join(str(model_path(p).resolve()) for p in (parts or [name_or_path]))
 
 
 @lru_cache(maxsize=4)
