@@ -7,6 +7,7 @@ from pathlib import Path
 
 import numpy as np
 
+from stance.analysis import ArticleAttitude
 from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
 from stance.data import DATASETS, DataError, load_dataset
 from stance.estimator import StanceClassifier, models_dir
@@ -23,6 +24,7 @@ BENCH = [
     ("pstance", "test", ("pstance", "train")),
     ("persent", "dev", ("newsmtsc-rw", "train")),
     ("attitude", "test", ("attitude", "train")),
+    ("attitude-articles", "test", ("attitude", "train")),
 ]
 BASELINES = ["majority", "tfidf-logreg", "vader", "zero-shot-minilm", "keyword-rules"]
 # Shipped models averaged (stance.ensemble), scored on the data sets of the tasks all their members have.
@@ -160,6 +162,8 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                     est = fitted.get(key, est)
                 fit_s = time.perf_counter() - t0
                 runner = DocumentLevel(est) if ds_name == "persent" else est
+                if ds_name == "attitude-articles":  # passage-level systems, combined per actor as analyze does
+                    runner = ArticleAttitude(est)
                 t1 = time.perf_counter()
                 pred = predict_labels(runner, X, labels)
                 pred_s = time.perf_counter() - t1

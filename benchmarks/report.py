@@ -108,11 +108,16 @@ def write_report(results: dict, out: Path) -> Path:
                      "README.md): " + "; ".join(
                          f"{r['system']} {_pct(r['unseen_sentences']['score'])}" + _ci(r["unseen_sentences"]["ci95"])
                          for r in sub) + ".")
-        if ds in ("dse", "attitude"):
+        if ds == "attitude-articles":
+            L.append("One row per actor of 48 PerSenT dev articles (24 dev, 24 test), labelled at article level by "
+                     "readers against the codebook (stance/resources/attitude/ARTICLES.md); each system scores the "
+                     "passages `analyze` reads for the actor and the codebook's article rule combines them "
+                     "(`stance.analysis.ArticleAttitude`), so the model rows are `analyze`'s own labels.")
+        if ds in ("dse", "attitude", "attitude-articles"):
             best = res[0]
             counts = ", ".join(f"{k} {v['support']}" for k, v in best["per_class"].items())
             L.append(f"Class counts (test): {counts}.")
-        if ds == "attitude":
+        if ds in ("attitude", "attitude-articles"):
             for r in res:
                 if r["kind"] == "model" or r["system"] in ("majority", "keyword-rules"):
                     f1s = ", ".join(f"{k} {_pct(v['f1'])}" for k, v in r["per_class"].items())

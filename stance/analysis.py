@@ -149,8 +149,12 @@ class _Pair:
     mention: object  # RawMention
 
 
-def _aggregate(task: str, labels: list[str], probs: np.ndarray) -> Label:
-    """Codebook rule: the label best supported across passages; neutral only when no passage shows one."""
+def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: float = 0.0) -> Label:
+    """Codebook rule: the label best supported across passages; neutral only when no passage shows one.
+
+    For attitude, a passage shows a label when that label is its argmax (and, with ``min_evidence``, has at least
+    that probability); the label with the most summed probability over such passages wins.
+    """
     mean = probs.mean(0)
     neutral = NEUTRAL_LABEL.get(task)
     scores = {l: round(float(v), 4) for l, v in zip(labels, mean)}
@@ -159,7 +163,7 @@ def _aggregate(task: str, labels: list[str], probs: np.ndarray) -> Label:
         ni = labels.index(neutral)
         support = np.zeros(len(labels))
         for row, a in zip(probs, arg):
-            if a != ni:
+            if a != ni and row[a] >= min_evidence:
                 support[a] += row[a]
         if support.any():
             best = int(support.argmax())
@@ -328,3 +332,73 @@ def _finder(aliases):
     if key not in _FINDERS:
         _FINDERS[key] = ActorFinder(aliases)
     return _FINDERS[key]
+
+
+class ArticleAttitude:
+    """Article-level attitude of actors from any passage-level attitude system (how ``attitude-articles`` is scored).
+
+    ``predict`` takes rows in the common schema (a DataFrame): ``text`` is a whole article, ``target_start`` and
+    ``target_end`` one mention of the actor. The actor is the group :func:`analyze`'s actor finder puts that mention
+    in; its passages are the ones ``analyze`` scores; the system's ``predict_proba`` (or one-hot ``predict``) scores
+    them, and the codebook's article rule combines them (``rule="support"``, what ``analyze`` does; ``"mean"``: the
+    argmax of the mean distribution). With a shipped model this gives ``analyze``'s own attitude labels.
+
+    >>> import pandas as pd
+    >>> from stance.baselines import KeywordAttitude
+    >>> text = "The union accused the company of lying. The union met on Monday."
+    >>> X = pd.DataFrame([{"text": text, "target": "union", "target_start": 4, "target_end": 9}])
+    >>> ArticleAttitude(KeywordAttitude().fit(X, ["neutral"])).predict(X).tolist()
+    ['critical']
+    """
+
+    def __init__(self, system, min_evidence: float = 0.0, rule: str = "support",
+                 aliases: dict[str, list[str]] | None = None):
+        if rule not in ("support", "mean"):
+            raise ValueError(f"rule must be 'support' or 'mean', got {rule!r}")
+        self.system, self.min_evidence, self.rule, self.aliases = system, min_evidence, rule, aliases
+        self.classes_ = getattr(system, "classes_", None)
+
+    def _passages(self, p: _Prepared, start: int, end: int) -> list[Item]:
+        for ai, g in enumerate(p.groups):
+            if any(m.start < end and start < m.end for m in g.mentions):
+                items = [p.items[i] for i, q in enumerate(p.pairs) if q.actor == ai]
+                if items:
+                    return items
+        for s0, s1 in p.sentences:  # the finder did not keep this mention as an actor: read its own sentence
+            if s0 <= start < s1:
+                return [Item(p.text[s0:s1], start - s0, min(end, s1) - s0)]
+        raise ValueError(f"mention [{start}, {end}) is outside the article ({len(p.text)} characters)")
+
+    def predict(self, X):
+        import pandas as pd
+
+        finder = _finder(self.aliases)
+        preps: dict[str, _Prepared] = {}
+        per_row = []
+        for n, r in enumerate(X.to_dict("records")):
+            if r["text"] not in preps:
+                preps[r["text"]] = _prepare(r["text"], finder)
+            try:
+                per_row.append(self._passages(preps[r["text"]], int(r["target_start"]), int(r["target_end"])))
+            except (TypeError, ValueError) as e:
+                raise ValueError(f"row {n} (target {r.get('target')!r}): {e}") from e
+        flat = [{"text": it.text, "target": it.text[it.target_start:it.target_end], "target_start": it.target_start,
+                 "target_end": it.target_end, "holder": None, "holder_start": None, "holder_end": None}
+                for items in per_row for it in items]
+        F = pd.DataFrame(flat)
+        if hasattr(self.system, "predict_proba"):
+            P = np.asarray(self.system.predict_proba(F), dtype=float)
+            labels = [str(c) for c in self.system.classes_]
+        else:
+            pred = [str(v) for v in self.system.predict(F)]
+            labels = sorted(set(pred) | {NEUTRAL_LABEL["attitude"]})
+            P = np.array([[float(v == lab) for lab in labels] for v in pred])
+        out, k = [], 0
+        for items in per_row:
+            rows = P[k:k + len(items)]
+            k += len(items)
+            if self.rule == "mean":
+                out.append(labels[int(rows.mean(0).argmax())])
+            else:
+                out.append(_aggregate("attitude", labels, rows, self.min_evidence).label)
+        return np.array(out)

@@ -87,3 +87,29 @@ def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list
                                 f"(is the {rec['source']} file in {root} the published version?)")
             rows.append(_row(rec["id"], text, rec["label"], "attitude", rec["holder"], s, e, group=rec["source"]))
     return rows
+
+
+ARTICLES = RESOURCES / "attitude" / "articles.jsonl"
+
+
+def load_article_rows(split: str, root: Path, path: Path = ARTICLES) -> list[dict]:
+    """The article-level attitude set (``attitude-articles``): one row per (PerSenT dev article, actor), the text
+    being the whole article and the target the actor's first mention as ``stance.analyze`` found it when the
+    article was read. Actors a reader marked ``not_actor`` are left out. Articles are rebuilt from the data folder.
+    """
+    rows = []
+    with path.open(encoding="utf-8") as f:
+        for n, line in enumerate(f, 1):
+            rec = json.loads(line)
+            if rec["split"] != split or rec["label"] == "not_actor":
+                continue
+            doc = _persent_docs(str(root)).get(rec["doc"])
+            if doc is None:
+                raise DataError(f"{path}:{n}: PerSenT document {rec['doc']!r} is not in {root}/persent/dev.csv")
+            s, e = rec["start"], rec["end"]
+            if doc[s:e] != rec["mention"]:
+                raise DataError(f"{path}:{n}: mention {rec['mention']!r} not at [{s}, {e}) of document {rec['doc']} "
+                                f"(is {root}/persent/dev.csv the published version?)")
+            rows.append(_row(f"persent|{rec['doc']}|{rec['actor']}", doc, rec["label"], "attitude", rec["actor"],
+                             s, e, group=rec["type"]))
+    return rows

@@ -160,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
     ev.add_argument("--model", default="default", help="shipped model name or model folder; names joined with + "
                                                        "average those models (default+mpnet-attitude)")
     ev.add_argument("--dataset", help="newsmtsc-rw, newsmtsc-mt, dse, semeval2016-a, semeval2016-b, pstance, "
-                                      "persent, attitude")
+                                      "persent, attitude, attitude-articles")
     ev.add_argument("--split", default="test")
     ev.add_argument("--data-dir", help="benchmark data folder (default $STANCE_DATA, then ../shared/data)")
     ev.add_argument("--data", help="your own CSV/JSONL file instead of --dataset")

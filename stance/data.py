@@ -53,6 +53,9 @@ DATASETS: dict[str, dict[str, Any]] = {
                 "source": "persent/dev.csv from github.com/MHDBST/PerSenT"},
     "attitude": {"task": "attitude", "splits": ["train", "dev", "test"], "metric": "macro_f1",
                  "source": "shipped in stance/resources/attitude (rebuilds DSE/PerSenT passages from the data folder)"},
+    "attitude-articles": {"task": "attitude", "splits": ["dev", "test"], "metric": "macro_f1",
+                          "source": "shipped in stance/resources/attitude/articles.jsonl (article-level labels; "
+                                    "rebuilds the PerSenT dev articles from persent/dev.csv)"},
 }
 
 
@@ -263,6 +266,10 @@ def load_dataset(name: str, split: str = "test", data_dir_: str | os.PathLike | 
         rows = _pstance(split, root)
     elif name == "persent":
         rows = _persent(split, root)
+    elif name == "attitude-articles":
+        from .attitude_data import load_article_rows
+
+        rows = load_article_rows(split, root)
     else:
         from .attitude_data import load_attitude_rows
 

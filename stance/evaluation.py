@@ -198,5 +198,10 @@ def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=No
     ds = load_dataset(name, split, data_dir)
     labels = spec.get("labels") or TASK_LABELS[spec["task"]]
     X = ds.to_pandas()
+    if name == "attitude-articles":  # per actor: the passage-level estimator's labels combined as analyze does
+        from .analysis import ArticleAttitude
+
+        if not isinstance(estimator, ArticleAttitude):
+            estimator = ArticleAttitude(estimator)
     return evaluate(estimator, X, X["label"].tolist(), labels=labels, metric=spec["metric"],
                     groups=X["group"].tolist(), **kw)

@@ -121,3 +121,80 @@ def test_long_article_is_read_in_passages():
     scholz = res.actor("Olaf Scholz")
     assert scholz is not None and len(scholz.evidence) >= 2
     assert any("window" in w for w in res.warnings)  # the 190-token sentence was not silently truncated
+
+
+# --- ArticleAttitude: article-level attitude from any passage-level system ------------------------------------
+class _Fixed:
+    """A passage-level attitude system whose probabilities are given per passage text (first word matched)."""
+
+    classes_ = ["supportive", "critical", "uneasy", "dismissive", "conciliatory", "threatening", "neutral"]
+
+    def __init__(self, table):
+        self.table, self.seen = table, []
+
+    def predict_proba(self, F):
+        import numpy as np
+
+        out = []
+        for r in F.to_dict("records"):
+            self.seen.append(r["text"][r["target_start"]:r["target_end"]])
+            out.append(next(p for k, p in self.table.items() if r["text"].startswith(k)))
+        return np.array(out, dtype=float)
+
+
+def _p(label, p):
+    import numpy as np
+
+    v = np.full(7, (1 - p) / 6)
+    v[_Fixed.classes_.index(label)] = p
+    return v
+
+
+ARTICLE = ("Germany praised the plan on Monday. Berlin also met the envoy. The Germans fear a long delay. "
+           "Canada said nothing.")
+
+
+def _rows(text, name):
+    import pandas as pd
+
+    i = text.index(name)
+    return pd.DataFrame([{"text": text, "target": name, "target_start": i, "target_end": i + len(name)}])
+
+
+def test_article_attitude_rules_on_fixed_passage_probabilities():
+    from stance.analysis import ArticleAttitude
+
+    sysm = _Fixed({"Germany": _p("supportive", 0.55), "Berlin": _p("neutral", 0.9), "The Germans": _p("uneasy", 0.7),
+                   "Canada": _p("neutral", 0.8)})
+    X = _rows(ARTICLE, "Germany")
+    # Berlin and the Germans are Germany's mentions too: three passages, one per sentence
+    assert ArticleAttitude(sysm).predict(X).tolist() == ["uneasy"]  # 0.7 of support beats 0.55
+    assert sorted(sysm.seen) == ["Berlin", "Germans", "Germany"]
+    assert ArticleAttitude(sysm, min_evidence=0.75).predict(X).tolist() == ["neutral"]
+    assert ArticleAttitude(sysm, min_evidence=0.6).predict(X).tolist() == ["uneasy"]
+    assert ArticleAttitude(sysm, rule="mean").predict(X).tolist() == ["neutral"]
+    assert ArticleAttitude(sysm).predict(_rows(ARTICLE, "Canada")).tolist() == ["neutral"]
+
+
+def test_article_attitude_bad_rows_are_named():
+    from stance.analysis import ArticleAttitude
+
+    sysm = _Fixed({"": _p("neutral", 0.9)})
+    X = _rows(ARTICLE, "Canada")
+    X.loc[0, ["target_start", "target_end"]] = [len(ARTICLE) + 5, len(ARTICLE) + 9]
+    with pytest.raises(ValueError, match="row 0 .*outside the article"):
+        ArticleAttitude(sysm).predict(X)
+    with pytest.raises(ValueError, match="rule must be"):
+        ArticleAttitude(sysm, rule="vote")
+
+
+def test_article_attitude_gives_analyze_labels_with_the_shipped_model(demo, demo_text):
+    import pandas as pd
+
+    from stance import StanceClassifier
+    from stance.analysis import ArticleAttitude
+
+    X = pd.DataFrame([{"text": demo_text, "target": a.name, "target_start": a.mentions[0].start,
+                       "target_end": a.mentions[0].end} for a in demo.actors])
+    got = ArticleAttitude(StanceClassifier(task="attitude", model="default")).predict(X).tolist()
+    assert got == [a.attitude.label for a in demo.actors]

@@ -4,7 +4,7 @@ import pytest
 
 from stance.data import DataError, clean_dse_sentence, load_dataset, load_file
 
-from .conftest import need_data
+from .conftest import DATA, need_data
 
 
 def test_newsmtsc_is_shipped_and_spans_match():
@@ -61,6 +61,29 @@ def test_attitude_split_by_passage_and_rebuilt_text():
     for d in splits.values():
         for r in d.select(range(20)):
             assert r["text"][r["target_start"]:r["target_end"]] == r["target"]
+
+
+def test_attitude_articles_rebuilt_from_persent_and_split_by_article(tmp_path):
+    need_data("persent", "dev.csv")
+    from stance.attitude_data import ARTICLES, load_article_rows
+    from stance.labels import TASK_LABELS
+
+    dev, test = load_dataset("attitude-articles", "dev"), load_dataset("attitude-articles", "test")
+    assert len(dev) == 157 and len(test) == 169  # not_actor entries are left out
+    assert not set(dev[:]["text"]) & set(test[:]["text"])
+    assert set(dev[:]["label"]) | set(test[:]["label"]) <= set(TASK_LABELS["attitude"])
+    for r in dev:
+        assert 0 <= r["target_start"] < r["target_end"] <= len(r["text"])
+        assert r["text"][r["target_start"]:r["target_end"]].strip()
+    # a record whose mention is not where it says is named with its line
+    lines = ARTICLES.read_text(encoding="utf-8").splitlines()
+    bad = json.loads(lines[2])
+    bad["start"] += 1
+    lines[2] = json.dumps(bad)
+    p = tmp_path / "articles.jsonl"
+    p.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    with pytest.raises(DataError, match=r"articles.jsonl:3: mention"):
+        load_article_rows(bad["split"], DATA, p)
 
 
 def test_training_mixture_leaves_out_other_benchmarks_held_out_sentences():
