@@ -23,6 +23,15 @@ REACTION_NOUNS = {"unease", "concern", "concerns", "anxiety", "alarm", "anger", 
                   "frustration", "dismay", "outrage", "relief", "satisfaction", "support", "opposition",
                   "criticism", "resentment", "suspicion", "skepticism", "scepticism", "optimism", "irritation",
                   "reaction", "reactions", "disquiet", "nervousness", "jitters", "displeasure"}
+# "Chinese officials", "U.S. forces": a country or group name that modifies one of these nouns still names the
+# state or people acting; modifying any other noun ("Ohio man", "Italian model", "Dutch elections") it only says
+# where someone or something is from, and is no actor mention.
+STATE_NOUNS = {"government", "governments", "administration", "authorities", "authority", "official", "officials",
+               "diplomat", "diplomats", "ministry", "military", "militaries", "army", "navy", "forces", "force",
+               "troops", "soldiers", "regime", "state", "leadership", "leaders", "lawmakers", "legislators",
+               "parliament", "congress", "delegation", "embassy", "envoy", "envoys", "spokesman", "spokeswoman",
+               "spokesperson", "police", "intelligence", "negotiators", "side", "people", "public", "voters",
+               "citizens", "media", "team", "officers", "commanders", "courts", "court", "prosecutors", "security"}
 MAX_BLOCK_CHARS = 20000  # spaCy runs over blocks of paragraphs: memory stays bounded on long articles
 
 
@@ -187,7 +196,14 @@ class ActorFinder:
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot
                       and not any(name in p.split() for p in person_names)):
                     label = "GPE"  # the small model tags some cities as PERSON ("a visit to Vladivostok")
-                role = "location" if label == "GPE" and is_loc_slot else "actor"
+                modifier = ((label == "GPE" or (hit and hit[1] == "country")) and root.dep_ in ("amod", "compound", "nmod")
+                            and head.pos_ in ("NOUN", "PROPN") and head.lower_ not in STATE_NOUNS)
+                # "a trip to Myanmar and Bangladesh": the second place sits in the first one's slot
+                place_conj = (label == "GPE" and root.dep_ == "conj" and head.dep_ == "pobj"
+                              and head.head.lower_ in PLACE_PREPS)
+                language = label == "NORP" and root.dep_ == "pobj" and head.lower_ == "in"  # "wrote in Japanese"
+                role = "location" if ((label == "GPE" and is_loc_slot) or modifier or place_conj or language) \
+                    else "actor"
                 alias = name
                 if e.label_ == "PERSON":
                     k = self._title_start(doc, e.start)

@@ -24,6 +24,15 @@ def test_place_that_only_locates_is_no_actor_but_a_reacting_one_is():
     assert "Geneva" not in names and "Japan" in names
 
 
+def test_a_country_that_only_modifies_a_noun_is_no_actor_but_its_officials_are():
+    text = ("An Ohio man was sentenced on Tuesday. The Italian model said she was pleased. "
+            "Chinese officials warned of risks. The pope's trip to Myanmar and Bangladesh ended.")
+    _, actors = ActorFinder()(text)
+    names = {a.name for a in actors}
+    assert "China" in names  # officials act for the state
+    assert not names & {"Ohio", "Italy", "Bangladesh", "Myanmar"}, names
+
+
 def test_user_aliases_and_acronyms():
     t = AliasTable({"European Union": ["the bloc"]})
     assert t.lookup("the bloc") == ("European Union", "organisation")
