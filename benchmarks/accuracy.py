@@ -1,17 +1,14 @@
 """Accuracy table: every data set x every system through stance.evaluation."""
 from __future__ import annotations
 
-import re
 import time
 from pathlib import Path
-
-import numpy as np
 
 from stance.analysis import ArticleAttitude
 from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
 from stance.data import DATASETS, DataError, load_dataset
 from stance.estimator import StanceClassifier, models_dir
-from stance.evaluation import paired_bootstrap, predict_labels, score_predictions
+from stance.evaluation import DocumentLevel, paired_bootstrap, predict_labels, score_predictions
 from stance.labels import TASK_LABELS
 
 # data set, split, where the baselines learn from (train split of the same family; PerSenT has no train split)
@@ -44,54 +41,6 @@ def _attitude_train_texts(data_dir) -> set:
 
 def shipped_models() -> list[str]:
     return sorted(d.name for d in models_dir().glob("*") if (d / "config.json").exists())
-
-
-_SENT = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’]?|\n|$)")
-
-
-class DocumentLevel:
-    """PerSenT: the author's sentiment toward a document's main person. Each sentence that names the person
-    (full or last name) is scored by the sentence-level system; the mean probability (or the vote) decides."""
-
-    def __init__(self, system):
-        self.system = system
-        self.classes_ = getattr(system, "classes_", None)
-
-    def _rows(self, doc: str, ent: str):
-        names = [ent] + ([ent.split()[-1]] if len(ent.split()) > 1 else [])
-        rows = []
-        for m in _SENT.finditer(doc):
-            sent = m.group(0).strip()
-            for n in names:
-                i = sent.find(n)
-                if i >= 0:
-                    rows.append({"text": sent, "target": n, "target_start": i, "target_end": i + len(n),
-                                 "holder": None, "holder_start": None, "holder_end": None})
-                    break
-        return rows or [{"text": doc[:1000], "target": ent, "target_start": None, "target_end": None,
-                         "holder": None, "holder_start": None, "holder_end": None}]
-
-    def predict(self, X):
-        recs = X.to_dict("records")
-        per_doc = [self._rows(r["text"], r["target"]) for r in recs]
-        flat = [row for rows in per_doc for row in rows]
-        import pandas as pd
-
-        F = pd.DataFrame(flat)
-        if hasattr(self.system, "predict_proba") and self.classes_ is not None:
-            P = np.asarray(self.system.predict_proba(F))
-            out, k = [], 0
-            for rows in per_doc:
-                out.append(str(self.classes_[P[k:k + len(rows)].mean(0).argmax()]))
-                k += len(rows)
-            return np.array(out)
-        pred = list(self.system.predict(F))
-        out, k = [], 0
-        for rows in per_doc:
-            vals, counts = np.unique(pred[k:k + len(rows)], return_counts=True)
-            out.append(str(vals[counts.argmax()]))
-            k += len(rows)
-        return np.array(out)
 
 
 def make_system(name: str, task: str):

@@ -65,3 +65,31 @@ def test_no_bootstrap_gives_an_empty_interval():
 
     r = score_predictions(["a", "b", "a"], ["a", "b", "b"], ["a", "b"], "macro_f1", None, 0)
     assert r.ci95 == [] and 0 < r.score < 1
+
+
+def test_persent_is_scored_at_document_level_like_the_benchmarks():
+    from .conftest import need_data
+
+    need_data("persent", "dev.csv")
+    from stance.evaluation import evaluate_dataset
+
+    class Recorder:
+        classes_ = np.array(["negative", "neutral", "positive"])
+
+        def __init__(self):
+            self.rows = []
+
+        def predict_proba(self, X):
+            recs = X.to_dict("records")
+            self.rows += recs
+            return np.tile([0.2, 0.5, 0.3], (len(recs), 1))
+
+    rec = Recorder()
+    res = evaluate_dataset(rec, "persent", "dev", n_boot=20)
+    assert res.n == 578 and res.per_class["neutral"]["recall"] == 1.0
+    # the system read sentences naming the document's person, not whole documents
+    assert len(rec.rows) > 578
+    named = [r for r in rec.rows if pd.notna(r["target_start"])]
+    assert len(named) > 0.9 * len(rec.rows)
+    assert all(r["text"][int(r["target_start"]):int(r["target_end"])] == r["target"] for r in named)
+    assert max(len(r["text"]) for r in named) < 2000
