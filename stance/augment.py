@@ -20,6 +20,7 @@ True
 from __future__ import annotations
 
 import random
+import re
 from typing import Sequence
 
 from .encoding import Item
@@ -146,3 +147,74 @@ def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0
         items += [Item(text, rs, re_), Item(text, s, e)]
         ys += [ni, y]
     return TaskData(items, ys)
+
+
+# --- Bystanders: the possessor of a holder, and what an attitude is about, hold no attitude --------------------------
+# "X's neighbour is unsettled" gives X nothing, nor does "..., citing X's new policy" (../shared/CODEBOOK.md: a
+# passage where the actor is only mentioned or acted upon is neutral). None of these words, names or frames is one
+# of tools/bystander_probe.py's, and none is an actor or phrase of the demo article.
+BYSTANDERS = ["Germany", "Brazil", "Turkey", "Japan", "Canada", "Egypt", "Poland", "Indonesia", "Kenya", "Mexico",
+              "the European Union", "NATO"] + PEOPLE
+RELATIONS = ["closest ally", "main rival", "neighbours", "critics", "backers", "trading partners", "opponents",
+             "former partner", "creditors", "fiercest opponent", "rivals"]
+LINKS = ["pointing to", "in response to", "after reports of", "citing", "amid talk of"]
+THINGS = ["recent moves", "military build-up", "new policy", "latest decision", "expanding role",
+          "trade measures", "election plans"]
+_PRONOUNS = {"he", "she", "it", "they", "his", "her", "their", "we", "i"}
+
+
+def _bystander_frames(item: Item, rng: random.Random) -> list[tuple[Item, bool]]:
+    """``[(item, is_bystander)]``: the possessor frame (bystander only) and the object frame (bystander and the
+    holder); empty when the holder is no name."""
+    t, s, e = item.text, item.target_start, item.target_end
+    h = t[s:e]
+    if not h[:1].isupper() or h.lower() in _PRONOUNS:
+        return []
+    out = []
+    x = rng.choice(BYSTANDERS)
+    poss = f"{x}'s {rng.choice(RELATIONS)}"
+    if s == 0:
+        poss = poss[0].upper() + poss[1:]
+    # not after "the" ("the Germany's allies"), a title or another name ("Mr. Germany's allies"), nor before a
+    # possessive of its own ("Germany's allies's")
+    if not (t[:s].lower().endswith(("the ", "a ", "an ")) or re.search(r"[A-Z][\w.]*\s+$", t[:s])
+            or re.match(r"['’]", t[e:])):
+        xs = s + (4 if poss.lower().startswith("the ") else 0)
+        out.append((Item(t[:s] + poss + t[e:], xs, s + len(x)), True))
+    body = t.rstrip()
+    end = body[-1] if body[-1] in ".!?" else ""
+    body = body[:-1] if end else body
+    if body and body[-1] not in "\"”'’":
+        y = rng.choice(BYSTANDERS)
+        tail = f", {rng.choice(LINKS)} "
+        text = body + tail + y + "'s " + rng.choice(THINGS) + (end or ".")
+        ys = len(body) + len(tail) + (4 if y.startswith("the ") else 0)
+        ye = len(body) + len(tail) + len(y)
+        out += [(Item(text, ys, ye), True), (Item(text, s, e), False)]
+    return out
+
+
+def bystanders(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, neutral: str = "neutral") -> TaskData:
+    """Up to ``n`` pairs from passages of ``data`` whose holder has a non-neutral label: the holder replaced by
+    "X's neighbours" (X ``neutral``), and the passage with ", citing X's new policy" appended (X ``neutral``, the
+    holder its label). Deterministic for a seed.
+
+    >>> d = TaskData([Item("Ottawa condemned the vote.", 0, 6)], [1])
+    >>> aug = bystanders(d, ["supportive", "critical", "uneasy", "dismissive", "conciliatory", "threatening",
+    ...                      "neutral"], n=3, seed=1)
+    >>> [(i.text[i.target_start:i.target_end], y) for i, y in zip(aug.items, aug.labels)]  # doctest: +ELLIPSIS
+    [(..., 6), (..., 6), ('Ottawa', 1)]
+    """
+    ni = list(labels).index(neutral)
+    rng = random.Random(seed)
+    pool = sorted({(i, y) for i, y in zip(data.items, data.labels) if y != ni and i.target_start is not None},
+                  key=lambda p: (p[0].text, p[0].target_start))
+    rng.shuffle(pool)
+    items, ys = [], []
+    for item, y in pool:
+        if len(items) >= n:
+            break
+        for it, by in _bystander_frames(item, rng):
+            items.append(it)
+            ys.append(ni if by else y)
+    return TaskData(items[:n], ys[:n])

@@ -277,6 +277,13 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
                                                   len(extra.items))
         train_sets = {**train_sets, "attitude": _concat(train_sets["attitude"], extra)}
         augmented = {"reported_speech_pairs": len(extra.items)}
+    if aug.get("bystanders") and "attitude" in train_sets:
+        from .augment import bystanders
+
+        extra = bystanders(train_sets["attitude"], TASK_LABELS["attitude"], aug["bystanders"], seed)
+        logging.getLogger("stance.training").info("bystander augmentation: %d attitude pairs", len(extra.items))
+        train_sets = {**train_sets, "attitude": _concat(train_sets["attitude"], extra)}
+        augmented = {**(augmented or {}), "bystander_pairs": len(extra.items)}
     dists = spec.get("distill") or []
     dists = [dists] if isinstance(dists, dict) else dists
     teachers = []

@@ -72,3 +72,38 @@ def test_second_frame_set_names_no_actor_of_the_demo_article(demo_text):
 
     for phrase in ROLES2 + WHEN2:
         assert phrase not in demo_text
+
+
+def test_bystanders_hold_nothing_and_the_holder_keeps_its_label():
+    from stance.augment import BYSTANDERS, bystanders
+
+    aug = bystanders(DATA, LABELS, n=50, seed=3)
+    names = {b.removeprefix("the ") for b in BYSTANDERS}
+    holders = {"Tokyo": "uneasy", "Moscow": "threatening"}  # "The union" follows "The"; "He" is a pronoun
+    seen = set()
+    for it, y in zip(aug.items, aug.labels):
+        span = it.text[it.target_start:it.target_end]
+        if span in names:
+            assert y == NEUTRAL
+            assert f"{span}'s " in it.text
+            seen.add("possessor" if it.text.index(span) < 20 else "object")
+        else:
+            assert LABELS[y] == holders[span], (span, it.text)
+    assert seen == {"possessor", "object"}
+    assert bystanders(DATA, LABELS, n=50, seed=3).items == aug.items  # deterministic
+    assert len(bystanders(DATA, LABELS, n=2, seed=3).items) == 2
+
+
+def test_bystander_words_are_not_the_demo_article_s_or_the_probe_s(demo_text):
+    import sys
+    from pathlib import Path
+
+    from stance.augment import BYSTANDERS, LINKS, RELATIONS, THINGS
+
+    sys.path.insert(0, str(Path(__file__).resolve().parents[1] / "tools"))
+    import bystander_probe as probe
+
+    for w in BYSTANDERS + RELATIONS + LINKS + THINGS:
+        assert w.removeprefix("the ") not in demo_text, w
+    assert not set(BYSTANDERS) & set(probe.NAMES) and not set(RELATIONS) & set(probe.RELATIONS)
+    assert not set(LINKS) & set(probe.LINKS) and not set(THINGS) & set(probe.THINGS)
