@@ -120,6 +120,15 @@ def _frame(passage: str, rng: random.Random, frames: int = 1) -> tuple[str, int,
     return text, off, rs, rs + len(name)
 
 
+def _attitude_pool(data: TaskData, neutral_index: int, rng: random.Random) -> list:
+    """The (item, label) pairs of ``data`` whose holder has a non-neutral label, in a seeded random order."""
+    pool = sorted({(i, y) for i, y in zip(data.items, data.labels)
+                   if y != neutral_index and i.target_start is not None},
+                  key=lambda p: (p[0].text, p[0].target_start))
+    rng.shuffle(pool)
+    return pool
+
+
 def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, repeats: int = 1,
                     neutral: str = "neutral", frames: int = 1) -> TaskData:
     """Up to ``n`` passages of ``data`` whose holder has a non-neutral label, each framed as reported speech:
@@ -129,9 +138,7 @@ def reported_speech(data: TaskData, labels: Sequence[str], n: int, seed: int = 0
         raise ValueError(f"frames={frames!r}: the frame sets are 1 and 2")
     ni = list(labels).index(neutral)
     rng = random.Random(seed)
-    pool = sorted({(i, y) for i, y in zip(data.items, data.labels) if y != ni and i.target_start is not None},
-                  key=lambda p: (p[0].text, p[0].target_start))
-    rng.shuffle(pool)
+    pool = _attitude_pool(data, ni, rng)
     items, ys = [], []
     for item, y in pool * repeats:
         if len(items) >= 2 * n:
@@ -207,9 +214,7 @@ def bystanders(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, neu
     """
     ni = list(labels).index(neutral)
     rng = random.Random(seed)
-    pool = sorted({(i, y) for i, y in zip(data.items, data.labels) if y != ni and i.target_start is not None},
-                  key=lambda p: (p[0].text, p[0].target_start))
-    rng.shuffle(pool)
+    pool = _attitude_pool(data, ni, rng)
     items, ys = [], []
     for item, y in pool:
         if len(items) >= n:
