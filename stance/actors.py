@@ -196,7 +196,8 @@ class ActorFinder:
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot
                       and not any(name in p.split() for p in person_names)):
                     label = "GPE"  # the small model tags some cities as PERSON ("a visit to Vladivostok")
-                modifier = ((label == "GPE" or (hit and hit[1] == "country")) and root.dep_ in ("amod", "compound", "nmod")
+                modifier = ((label == "GPE" or (hit and hit[1] == "country"))
+                            and root.dep_ in ("amod", "compound", "nmod")
                             and head.pos_ in ("NOUN", "PROPN") and head.lower_ not in STATE_NOUNS)
                 # "a trip to Myanmar and Bangladesh": the second place sits in the first one's slot
                 place_conj = (label == "GPE" and root.dep_ == "conj" and head.dep_ == "pobj"

@@ -103,9 +103,11 @@ def main(argv=None):
             f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     with (OUT / "articles_second_reading.jsonl").open("w", encoding="utf-8") as f:
         for key in both:
-            f.write(json.dumps({"doc": key[0], "actor": key[1], "first": first[key]["label"],
-                                "second": second[key]["label"], "second_reader": second[key]["reader"],
-                                **({"final": settled[key]["label"]} if key in settled else {})}, ensure_ascii=False) + "\n")
+            rec = {"doc": key[0], "actor": key[1], "first": first[key]["label"], "second": second[key]["label"],
+                   "second_reader": second[key]["reader"]}
+            if key in settled:
+                rec["final"] = settled[key]["label"]
+            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
     kept = [r for r in out if r["label"] != "not_actor"]
     for split in ("dev", "test"):
         c = Counter(r["label"] for r in kept if r["split"] == split)
