@@ -90,7 +90,8 @@ def main(argv=None):
             key = (c["doc"], x["name"])
             act = found.get(x["name"])
             if act is None:
-                raise SystemExit(f"doc {c['doc']}: the finder no longer gives actor {x['name']!r}")
+                raise SystemExit(f"doc {c['doc']}: the finder no longer gives actor {x['name']!r}; the lists were "
+                                 f"drawn with the finder of commit ab86c3c (git checkout ab86c3c -- stance/actors.py)")
             m = act.mentions[0]
             r = first[key]
             rec = {"doc": c["doc"], "split": c["split"], "actor": x["name"], "type": x["type"], "mention": m.text,
