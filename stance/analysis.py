@@ -10,6 +10,7 @@ from __future__ import annotations
 import json
 import sys
 from dataclasses import asdict, dataclass, field
+from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
@@ -334,6 +335,12 @@ def _finder(aliases):
     return _FINDERS[key]
 
 
+@lru_cache(maxsize=256)
+def _prepared(text: str, aliases_key: str) -> _Prepared:
+    """``_prepare`` once per article and alias table: every system scored on the same articles reuses it."""
+    return _prepare(text, _finder(json.loads(aliases_key) if aliases_key else None))
+
+
 class ArticleAttitude:
     """Article-level attitude of actors from any passage-level attitude system (how ``attitude-articles`` is scored).
 
@@ -372,14 +379,12 @@ class ArticleAttitude:
     def predict(self, X):
         import pandas as pd
 
-        finder = _finder(self.aliases)
-        preps: dict[str, _Prepared] = {}
+        key = json.dumps(self.aliases, sort_keys=True) if self.aliases else ""
         per_row = []
         for n, r in enumerate(X.to_dict("records")):
-            if r["text"] not in preps:
-                preps[r["text"]] = _prepare(r["text"], finder)
             try:
-                per_row.append(self._passages(preps[r["text"]], int(r["target_start"]), int(r["target_end"])))
+                per_row.append(self._passages(_prepared(r["text"], key), int(r["target_start"]),
+                                              int(r["target_end"])))
             except (TypeError, ValueError) as e:
                 raise ValueError(f"row {n} (target {r.get('target')!r}): {e}") from e
         flat = [{"text": it.text, "target": it.text[it.target_start:it.target_end], "target_start": it.target_start,
