@@ -4,11 +4,10 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
-from stance.analysis import ArticleAttitude
 from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
 from stance.data import DATASETS, DataError, load_dataset
 from stance.estimator import StanceClassifier, models_dir
-from stance.evaluation import DocumentLevel, paired_bootstrap, predict_labels, score_predictions
+from stance.evaluation import at_dataset_level, paired_bootstrap, predict_labels, score_predictions
 from stance.labels import TASK_LABELS
 
 # data set, split, where the baselines learn from (train split of the same family; PerSenT has no train split)
@@ -110,9 +109,7 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                         fitted[key] = est
                     est = fitted.get(key, est)
                 fit_s = time.perf_counter() - t0
-                runner = DocumentLevel(est) if ds_name == "persent" else est
-                if ds_name == "attitude-articles":  # passage-level systems, combined per actor as analyze does
-                    runner = ArticleAttitude(est)
+                runner = at_dataset_level(ds_name, est)  # PerSenT per document, attitude-articles per actor
                 t1 = time.perf_counter()
                 pred = predict_labels(runner, X, labels)
                 pred_s = time.perf_counter() - t1

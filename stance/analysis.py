@@ -379,6 +379,10 @@ class ArticleAttitude:
     def predict(self, X):
         import pandas as pd
 
+        missing = [c for c in ("text", "target_start", "target_end") if c not in X.columns]
+        if missing:
+            raise ValueError(f"ArticleAttitude.predict needs columns text, target_start, target_end "
+                             f"(an article and one mention of the actor); missing: {', '.join(missing)}")
         key = json.dumps(self.aliases, sort_keys=True) if self.aliases else ""
         per_row = []
         for n, r in enumerate(X.to_dict("records")):

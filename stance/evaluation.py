@@ -190,6 +190,20 @@ def evaluate(estimator: Any, X, y=None, *, labels: Sequence[str] | None = None, 
     return score_predictions(ys, pred, labels, metric, groups, n_boot, seed)
 
 
+def at_dataset_level(name: str, estimator: Any) -> Any:
+    """The estimator as data set ``name`` is scored: a passage-level one wrapped for PerSenT (document level,
+    :class:`DocumentLevel`) and attitude-articles (per actor, :class:`stance.analysis.ArticleAttitude`); as is
+    otherwise. ``evaluate_dataset``, ``stance evaluate`` and the benchmarks all go through here."""
+    if name == "persent" and not isinstance(estimator, DocumentLevel):
+        return DocumentLevel(estimator)
+    if name == "attitude-articles":
+        from .analysis import ArticleAttitude
+
+        if not isinstance(estimator, ArticleAttitude):
+            return ArticleAttitude(estimator)
+    return estimator
+
+
 def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=None, **kw) -> EvaluationResult:
     """Evaluate on a named benchmark data set with its paper's metric and label set."""
     from .data import DATASETS, load_dataset
@@ -199,14 +213,7 @@ def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=No
     ds = load_dataset(name, split, data_dir)
     labels = spec.get("labels") or TASK_LABELS[spec["task"]]
     X = ds.to_pandas()
-    if name == "persent" and not isinstance(estimator, DocumentLevel):  # document level, as the benchmarks score it
-        estimator = DocumentLevel(estimator)
-    if name == "attitude-articles":  # per actor: the passage-level estimator's labels combined as analyze does
-        from .analysis import ArticleAttitude
-
-        if not isinstance(estimator, ArticleAttitude):
-            estimator = ArticleAttitude(estimator)
-    return evaluate(estimator, X, X["label"].tolist(), labels=labels, metric=spec["metric"],
+    return evaluate(at_dataset_level(name, estimator), X, X["label"].tolist(), labels=labels, metric=spec["metric"],
                     groups=X["group"].tolist(), **kw)
 
 

@@ -184,6 +184,8 @@ def test_article_attitude_bad_rows_are_named():
     X.loc[0, ["target_start", "target_end"]] = [len(ARTICLE) + 5, len(ARTICLE) + 9]
     with pytest.raises(ValueError, match="row 0 .*outside the article"):
         ArticleAttitude(sysm).predict(X)
+    with pytest.raises(ValueError, match="missing: target_start, target_end"):
+        ArticleAttitude(sysm).predict(X[["text", "target"]])
     with pytest.raises(ValueError, match="rule must be"):
         ArticleAttitude(sysm, rule="vote")
 
