@@ -64,6 +64,68 @@ class LoRALinear(nn.Module):
             self.merged = on
 
 
+class _Hidden:
+    """What ``features`` reads from an encoder's output."""
+
+    def __init__(self, last_hidden_state):
+        self.last_hidden_state = last_hidden_state
+
+
+class TracedEncoder(nn.Module):
+    """A transformers encoder run as a TorchScript trace: the same operations without the per-call Python of
+    transformers' modules (mask building, output records), which costs about a sixth of a bf16 pass over
+    news-sentence batches on 2 CPU cores. Built by :meth:`trace`, which checks the trace against the encoder on
+    two batch shapes it was not traced on and gives ``None`` when it differs or cannot be traced."""
+
+    def __init__(self, encoder, traced):
+        super().__init__()
+        self.eager, self.traced = encoder, traced
+        self.config = encoder.config
+
+    def get_input_embeddings(self):
+        return self.eager.get_input_embeddings()
+
+    def forward(self, inputs_embeds, attention_mask):
+        return _Hidden(self.traced(inputs_embeds, attention_mask))
+
+    @classmethod
+    @torch.inference_mode()
+    def trace(cls, encoder) -> "TracedEncoder | None":
+        import warnings
+
+        class Plain(nn.Module):
+            def __init__(self, enc):
+                super().__init__()
+                self.enc = enc
+
+            def forward(self, x, mask):
+                return self.enc(inputs_embeds=x, attention_mask=mask).last_hidden_state
+
+        emb = encoder.get_input_embeddings()
+        gen = torch.Generator().manual_seed(0)
+
+        def example(n, length):  # token ids and a mask with padding in every row but the first
+            ids = torch.randint(1000, 2000, (n, length), generator=gen)
+            mask = torch.ones(n, length, dtype=torch.long)
+            for i in range(1, n):
+                mask[i, length - 1 - (i % (length - 2)):] = 0
+            return emb(ids), mask
+
+        plain = Plain(encoder).eval()
+        try:
+            with warnings.catch_warnings():
+                warnings.simplefilter("ignore")
+                traced = torch.jit.trace(plain, example(2, 9), strict=False, check_trace=False)
+                for n, length in ((3, 14), (5, 6)):
+                    x, mask = example(n, length)
+                    want, got = plain(x, mask).float(), traced(x, mask).float()
+                    if got.shape != want.shape or not torch.allclose(got, want, rtol=1e-2, atol=1e-2):
+                        return None
+        except Exception:  # a backbone that cannot be traced keeps its eager modules
+            return None
+        return cls(encoder, traced)
+
+
 class Head(nn.Module):
     def __init__(self, d_in: int, d_hidden: int, n_out: int, dropout: float):
         super().__init__()
@@ -257,6 +319,10 @@ class StanceModel(nn.Module):
                     twin.encoder.set_attn_implementation("eager")
                 except (ValueError, NotImplementedError):  # a backbone with one implementation keeps it
                     pass
+            if self.device.type == "cpu":
+                traced = TracedEncoder.trace(twin.encoder)
+                if traced is not None:
+                    twin.encoder = traced
             self.__dict__["_twin"] = (key, twin)
         return self.__dict__["_twin"][1]
 

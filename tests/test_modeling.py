@@ -7,7 +7,7 @@ import torch
 
 from stance.backbone import ModelError
 from stance.encoding import Item
-from stance.modeling import LoRALinear, StanceModel
+from stance.modeling import LoRALinear, StanceModel, TracedEncoder
 
 ITEMS = [Item("Biden praised Trump.", 0, 5, holder_start=14, holder_end=19), Item("I love it", topic="Atheism")]
 
@@ -130,3 +130,35 @@ def test_bf16_inference_uses_a_twin_that_follows_weight_changes():
     after = m.predict_proba(items, "sentiment", bf16=True)
     assert (after.argmax(1) == 2).all()
     np.testing.assert_allclose(after, m.predict_proba(items, "sentiment", bf16=False), atol=2e-2)
+
+
+def test_bf16_copy_runs_its_encoder_as_a_checked_trace():
+    m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    twin = m.bf16_twin()
+    assert isinstance(twin.encoder, TracedEncoder)
+    items = [Item("The mayor praised the new bridge over the river on Sunday.", 4, 9),
+             Item("Critics slammed the senator.", 20, 27), Item("Kim visited Moscow.", 0, 3),
+             Item("Officials in the capital said the talks with the union would resume next week.", 0, 9)]
+    traced = m.predict_proba(items, "sentiment", bf16=True)  # batch and length shapes it was not traced on
+    twin.encoder = twin.encoder.eager
+    np.testing.assert_array_equal(m.predict_proba(items, "sentiment", bf16=True), traced)
+
+
+def test_a_trace_that_differs_from_its_encoder_is_refused():
+    class ShapeDependent(torch.nn.Module):  # Python control flow on the input: a trace freezes one branch
+        def __init__(self, encoder):
+            super().__init__()
+            self.enc, self.config = encoder, encoder.config
+
+        def get_input_embeddings(self):
+            return self.enc.get_input_embeddings()
+
+        def forward(self, inputs_embeds, attention_mask):
+            out = self.enc(inputs_embeds=inputs_embeds, attention_mask=attention_mask)
+            if int(attention_mask.sum()) > 20:
+                out.last_hidden_state = out.last_hidden_state * 2
+            return out
+
+    enc = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]}).encoder
+    assert TracedEncoder.trace(enc) is not None
+    assert TracedEncoder.trace(ShapeDependent(enc)) is None

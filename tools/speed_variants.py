@@ -1,5 +1,5 @@
 """Variants of the batched bf16 pass that might be faster, against the project's own, on NewsMTSC-rw test pairs:
-fused attention, padding, batch sizes, int8, oneDNN prepacked linears, two 1-thread streams, torch.compile (when
+the encoder's modules run without the TorchScript trace, fused attention, padding, batch sizes, int8, oneDNN prepacked linears, two 1-thread streams, torch.compile (when
 a C compiler is found; its compile time shows as the first pass).
 
     python tools/speed_variants.py [ROUNDS]
@@ -42,7 +42,11 @@ def main(rounds: int = 4) -> None:
                 out[b] = net.heads["sentiment"](net.features(batch)).float().argmax(-1).numpy()
         return out
 
-    fused = copy.deepcopy(twin)  # the project's bf16 copy uses the plain (eager) attention; this one the fused kernel
+    # the project's bf16 copy runs its encoder as a TorchScript trace of the plain (eager) attention; these run the
+    # transformers modules themselves: as traced, and with the fused attention kernel
+    untraced = copy.copy(twin)
+    untraced._modules = dict(twin._modules, encoder=twin.encoder.eager)
+    fused = copy.deepcopy(untraced)
     fused.encoder.set_attn_implementation("sdpa")
     int8 = copy.deepcopy(m)
     with warnings.catch_warnings():
@@ -50,7 +54,7 @@ def main(rounds: int = 4) -> None:
         int8.encoder = torch.ao.quantization.quantize_dynamic(int8.encoder, {torch.nn.Linear}, dtype=torch.qint8)
     from torch.utils import mkldnn
 
-    packed = copy.deepcopy(twin)  # every Linear as oneDNN's prepacked bf16 linear
+    packed = copy.deepcopy(untraced)  # every Linear as oneDNN's prepacked bf16 linear
     packed.encoder = mkldnn.to_mkldnn(packed.encoder, torch.bfloat16)
 
     def two_streams():  # the batches split between two Python threads, one torch thread each
@@ -75,13 +79,14 @@ def main(rounds: int = 4) -> None:
             torch.set_num_threads(n)
         return out
 
-    class Compiled:  # twin's encoder pass through torch.compile (inductor; needs a C compiler)
-        heads = twin.heads
-        features = staticmethod(torch.compile(twin.features, dynamic=True))
+    class Compiled:  # the untraced encoder pass through torch.compile (inductor; needs a C compiler)
+        heads = untraced.heads
+        features = staticmethod(torch.compile(untraced.features, dynamic=True))
 
     variants = {
         "fp32, batch 64 (project)": lambda: run(m),
         "bf16, batch 64 (project)": lambda: run(twin),
+        "bf16, not traced": lambda: run(untraced),
         "bf16, fused attention kernel": lambda: run(fused),
         "bf16, padded to multiples of 8": lambda: run(twin, 64, 8),
         "bf16, fused, multiples of 8": lambda: run(fused, 64, 8),
