@@ -152,7 +152,8 @@ def write_report(results: dict, out: Path) -> Path:
               f"{sp['batched_fp32_speedup']:.1f} | {_pct(sp['batched_fp32_agreement_with_naive'])}% | "
               f"{_pct(sp['batched_fp32_share_of_ceiling'])}% |",
               "| project: the same in bf16 ("
-              + ("a bfloat16 copy of the merged weights" if sp.get("rounds") else "autocast") + ") | "
+              + ("a bfloat16 copy of the merged weights" if sp.get("rounds") else "autocast")
+              + (", its encoder run as a TorchScript trace" if sp.get("bf16_encoder") == "traced" else "") + ") | "
               f"{sp['batched_bf16_pairs_per_s']:.1f} | "
               f"{sp['batched_bf16_speedup']:.1f} | {_pct(sp['batched_bf16_agreement_with_naive'])}% | "
               f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the bf16 ceiling |", "",
@@ -165,9 +166,12 @@ def write_report(results: dict, out: Path) -> Path:
         if len(hist) > 1:
             L += ["The ratio depends on the machine: its bf16 share follows how much faster the CPU multiplies "
                   "bf16 matrices than fp32 ones (the ceilings below, measured in the same run). Every speed run so "
-                  "far (results.json, `speed_history`), same command, same pairs:", "",
+                  "far (results.json, `speed_history`), same command, same pairs (bf16 encoder: `modules`, "
+                  "transformers' modules called from Python; `traced`, the same operations as a TorchScript "
+                  "trace):", "",
                   "| date | CPU | CPU features | matmul ceiling fp32 / bf16 (GFLOP/s) | naive pairs/s | "
-                  "bf16 batched pairs/s | × naive (per round) | agreement |", "|---|---|---|---|---|---|---|---|"]
+                  "bf16 encoder | bf16 batched pairs/s | × naive (per round) | agreement |",
+                  "|---|---|---|---|---|---|---|---|---|"]
             for h in hist:
                 m = h.get("machine", {})
                 flags = ", ".join(m["cpu_flags"]) if "cpu_flags" in m else "not recorded"
@@ -175,7 +179,8 @@ def write_report(results: dict, out: Path) -> Path:
                 ceil = (f"{h['matmul_fp32_flops'] / 1e9:.0f} / {h['matmul_bf16_flops'] / 1e9:.0f}"
                         if "matmul_bf16_flops" in h else "—")
                 L.append(f"| {h['date'][:16]} | {m.get('cpu', '?')} | {flags} | {ceil} | "
-                         f"{h['naive_fp32_pairs_per_s']:.1f} | {h['batched_bf16_pairs_per_s']:.1f} | "
+                         f"{h['naive_fp32_pairs_per_s']:.1f} | {h.get('bf16_encoder', 'modules')} | "
+                         f"{h['batched_bf16_pairs_per_s']:.1f} | "
                          f"{h['batched_bf16_speedup']:.1f} ({rounds}) | "
                          f"{_pct(h['batched_bf16_agreement_with_naive'])}% |")
             L.append("")
