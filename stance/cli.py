@@ -138,6 +138,15 @@ def cmd_score(a) -> int:
                            progress=not a.quiet, errors=a.errors,
                            ray_address=a.ray_address, attitude_model=a.attitude_model)
     print(json.dumps(summary))
+    if summary.get("failed", 0):
+        from .corpus import read_errors
+
+        errs = read_errors(a.output)
+        lines = [f"  {a.input}, {e['where']} (id {e.get('article_id')}): {e['reason']}" for e in errs[:5]]
+        more = f"\n  ... {len(errs) - 5} more" if len(errs) > 5 else ""
+        print(f"stance score: {summary['failed']} record(s) failed and {summary.get('skipped', 0)} were skipped; the "
+              f"others are scored in {a.output}:\n"
+              + "\n".join(lines) + more + f"\nall of them: {Path(a.output) / 'errors-*.jsonl'}", file=sys.stderr)
     return 0 if summary.get("failed", 0) == 0 else 1
 
 

@@ -285,6 +285,15 @@ def read_scores(path: str | os.PathLike):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
+def read_errors(path: str | os.PathLike) -> list[dict]:
+    """The records a corpus run could not score, from its output folder: ``where`` (the input line or row),
+    ``article_id`` and ``reason``, in input order."""
+    out = []
+    for p in sorted(Path(path).glob("errors-*.jsonl")):
+        out += [json.loads(line) for line in p.read_text(encoding="utf-8").splitlines() if line.strip()]
+    return out
+
+
 def _fingerprint(path: Path) -> dict:
     if path.is_dir():
         files = sorted(p for p in path.rglob("*.txt"))
@@ -384,8 +393,7 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
                 summary[k] += v
     if errors:
         with open(errors, "w", encoding="utf-8") as f:
-            for p in sorted(out.glob("errors-*.jsonl")):
-                f.write(p.read_text(encoding="utf-8"))
+            f.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in read_errors(out))
     _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "complete",
                                                             "summary": summary}, indent=1)))
     summary.update({"output": str(out), "format": fmt, "seconds_this_run": round(time.perf_counter() - t0, 2)})

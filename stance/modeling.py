@@ -15,7 +15,7 @@ from typing import Sequence
 import torch
 from torch import nn
 
-from .backbone import ModelError, backbone_path, set_offline
+from .backbone import ModelError, backbone_path, load_encoder, set_offline
 from .encoding import H_OPEN, Item, collate, encode, length_sorted_batches
 
 FORMAT = "stance-model/1"
@@ -111,7 +111,11 @@ class TracedEncoder(nn.Module):
                 mask[i, length - 1 - (i % (length - 2)):] = 0
             return emb(ids), mask
 
+        from transformers.utils import logging as hf_logging
+
         plain = Plain(encoder).eval()
+        level = hf_logging.get_verbosity()
+        hf_logging.set_verbosity_error()  # tracing reads every attribute, and transformers logs about some
         try:
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore")
@@ -123,6 +127,8 @@ class TracedEncoder(nn.Module):
                         return None
         except Exception:  # a backbone that cannot be traced keeps its eager modules
             return None
+        finally:
+            hf_logging.set_verbosity(level)
         return cls(encoder, traced)
 
 
@@ -176,11 +182,11 @@ class StanceModel(nn.Module):
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
     def from_backbone(cls, tasks: dict[str, list[str]], backbone: str = "minilm", **kw) -> "StanceModel":
-        from transformers import AutoModel, AutoTokenizer
+        from transformers import AutoTokenizer
 
         set_offline()
         path = backbone_path(backbone)
-        enc = AutoModel.from_pretrained(path, local_files_only=True)
+        enc = load_encoder(path)
         tok = AutoTokenizer.from_pretrained(path, local_files_only=True)
         return cls(enc, tok, tasks, backbone=backbone, **kw)
 
@@ -401,7 +407,7 @@ class StanceModel(nn.Module):
             tok = AutoTokenizer.from_pretrained(backbone_path("minilm"), local_files_only=True)
         else:
             bp = backbone_path(cfg["backbone"])
-            enc = AutoModel.from_pretrained(bp, local_files_only=True)
+            enc = load_encoder(bp)
             tok = AutoTokenizer.from_pretrained(bp, local_files_only=True)
         model = cls(enc, tok, cfg["tasks"], backbone=cfg["backbone"], **hp)
         try:

@@ -42,6 +42,19 @@ def test_bad_records_logged_and_run_goes_on(tmp_path, tiny_model_dir):
     assert {"China", "Russia"} <= set(df[df.article_id == "a0"]["actor"])
 
 
+def test_cli_names_the_records_it_could_not_score(tmp_path, tiny_model_dir, capsys):
+    from stance.cli import main
+
+    write_corpus(tmp_path / "in.jsonl", 2)
+    rc = main(["score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"), "--model", str(tiny_model_dir),
+               "--quiet"])
+    out, err = capsys.readouterr()
+    assert rc == 1 and json.loads(out)["failed"] == 2
+    assert "2 record(s) failed and 1 were skipped" in err
+    assert f"{tmp_path / 'in.jsonl'}, line 3 (id None): malformed JSON" in err
+    assert "line 4 (id None): missing id" in err and "errors-*.jsonl" in err
+
+
 def test_resume_with_other_settings_is_refused(tmp_path, tiny_model_dir):
     write_corpus(tmp_path / "in.jsonl", 3, bad=False)
     score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
