@@ -5,6 +5,10 @@ are never shown. A reader gives each actor the article-level attitude of ../shar
 or ``not_actor`` where the entry is no actor (a place that only locates an event, an NER mistake).
 
     python tools/article_candidates.py --out /tmp/articles --n 48 --readers 4 --second 8
+    python tools/article_candidates.py --out /tmp/articles2 --exclude stance/resources/attitude/articles.jsonl
+
+``--exclude`` skips the documents of an earlier round: with the same seed, a later round takes the next articles of
+the same random order.
 
 Writes ``articles.jsonl`` (doc id, split, actors), ``packet_K.md`` per reader and ``second_K.md`` for the blind
 second reading. The split (dev / test, half each) is decided here, by a hash of the document id.
@@ -53,6 +57,7 @@ def main(argv=None):
     ap.add_argument("--min-words", type=int, default=150)
     ap.add_argument("--max-words", type=int, default=450)
     ap.add_argument("--seed", type=int, default=20261202)
+    ap.add_argument("--exclude", default=None, help="a JSONL file whose 'doc' fields are documents already read")
     a = ap.parse_args(argv)
     import stance
 
@@ -60,6 +65,9 @@ def main(argv=None):
     with (root / "persent" / "dev.csv").open(encoding="utf-8", newline="") as f:
         docs = [r for r in csv.DictReader(f) if a.min_words <= len(r["DOCUMENT"].split()) <= a.max_words]
     random.Random(a.seed).shuffle(docs)
+    if a.exclude:
+        done = {str(json.loads(x)["doc"]) for x in Path(a.exclude).read_text(encoding="utf-8").splitlines() if x.strip()}
+        docs = [r for r in docs if r["DOCUMENT_INDEX"] not in done]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
     chosen = []

@@ -1,6 +1,6 @@
 """Merge the article-level readings (tools/article_candidates.py packets) into stance/resources/attitude.
 
-    python tools/merge_article_annotations.py --work /tmp/articles [--settled settled.jsonl]
+    python tools/merge_article_annotations.py --work /tmp/articles [--settled settled.jsonl] [--round 2]
 
 Checks that every listed actor got exactly one allowed label, finds each actor's first mention again with the
 same actor finder (the offsets are what the data set stores; no article text is written), reports Cohen's kappa
@@ -8,6 +8,10 @@ on the blind second reading and its disagreements, and writes ``articles.jsonl``
 ``articles_second_reading.jsonl``. ``--settled`` holds third readings ({"doc", "actor", "label", "note"}) that
 replace the first reading where the two readers disagreed. Readers' notes quote the articles, whose terms do not
 allow redistribution, so only the third readings' notes are kept.
+
+``--round N`` (N > 1) replaces that round's records in both files and keeps the others; its records carry
+``"round": N`` (round 1's carry none). Each round's actor lists come from the finder of the commit that drew them
+(ARTICLES.md names it), and are found again with the finder in the tree.
 """
 from __future__ import annotations
 
@@ -49,6 +53,7 @@ def main(argv=None):
     ap.add_argument("--data", default=None)
     ap.add_argument("--settled", default=None)
     ap.add_argument("--readers", type=int, default=4)
+    ap.add_argument("--round", type=int, default=1)
     a = ap.parse_args(argv)
     import stance
     from sklearn.metrics import cohen_kappa_score
@@ -90,25 +95,35 @@ def main(argv=None):
             key = (c["doc"], x["name"])
             act = found.get(x["name"])
             if act is None:
-                raise SystemExit(f"doc {c['doc']}: the finder no longer gives actor {x['name']!r}; the lists were "
-                                 f"drawn with the finder of commit ab86c3c (git checkout ab86c3c -- stance/actors.py)")
+                raise SystemExit(f"doc {c['doc']}: the finder no longer gives actor {x['name']!r}; check out the "
+                                 f"stance/actors.py that drew this round's lists (ARTICLES.md names the commit)")
             m = act.mentions[0]
             r = first[key]
             rec = {"doc": c["doc"], "split": c["split"], "actor": x["name"], "type": x["type"], "mention": m.text,
                    "start": m.start, "end": m.end, "label": r["label"], "reader": r["reader"]}
             if key in settled:
                 rec.update(label=settled[key]["label"], note=settled[key]["note"], settled=True)
+            if a.round > 1:
+                rec["round"] = a.round
             out.append(rec)
-    with (OUT / "articles.jsonl").open("w", encoding="utf-8") as f:
-        for rec in out:
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
-    with (OUT / "articles_second_reading.jsonl").open("w", encoding="utf-8") as f:
-        for key in both:
-            rec = {"doc": key[0], "actor": key[1], "first": first[key]["label"], "second": second[key]["label"],
-                   "second_reader": second[key]["reader"]}
-            if key in settled:
-                rec["final"] = settled[key]["label"]
-            f.write(json.dumps(rec, ensure_ascii=False) + "\n")
+    seconds = []
+    for key in both:
+        rec = {"doc": key[0], "actor": key[1], "first": first[key]["label"], "second": second[key]["label"],
+               "second_reader": second[key]["reader"]}
+        if key in settled:
+            rec["final"] = settled[key]["label"]
+        if a.round > 1:
+            rec["round"] = a.round
+        seconds.append(rec)
+    for name, recs in (("articles.jsonl", out), ("articles_second_reading.jsonl", seconds)):
+        path = OUT / name
+        old = path.read_text(encoding="utf-8").splitlines() if path.exists() else []
+        lines = [(json.loads(x).get("round", 1), x) for x in old if x.strip()]  # the other rounds, as they are
+        lines = [(r, x) for r, x in lines if r != a.round]
+        lines += [(a.round, json.dumps(r, ensure_ascii=False)) for r in recs]
+        lines.sort(key=lambda t: t[0])  # stable: each round keeps its order
+        path.write_text("".join(x + "\n" for _, x in lines), encoding="utf-8")
+    out = [json.loads(x) for x in (OUT / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
     kept = [r for r in out if r["label"] != "not_actor"]
     for split in ("dev", "test"):
         c = Counter(r["label"] for r in kept if r["split"] == split)
