@@ -1,6 +1,6 @@
 """Article-level aggregation candidates on the attitude-articles dev split (rules: /work/notes, session 9).
 
-    python tools/select_article_rule.py [--split dev] [--models default mpnet-attitude]
+    python tools/select_article_rule.py [--split dev] [--models default mpnet-attitude] [--round N]
 
 Prints macro-F1 and accuracy per (model, rule) and the candidate the pre-written rule picks. Each model's passage
 probabilities are computed once and re-aggregated under every rule.
@@ -44,8 +44,17 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="dev")
     ap.add_argument("--models", nargs="+", default=["default", "mpnet-attitude"])
+    ap.add_argument("--round", type=int, default=None, help="only the articles of this annotation round")
     a = ap.parse_args(argv)
     X = load_dataset("attitude-articles", a.split).to_pandas()
+    if a.round:
+        import json
+
+        from stance.attitude_data import ARTICLES
+
+        docs = {r["doc"] for r in map(json.loads, ARTICLES.read_text(encoding="utf-8").splitlines())
+                if r.get("round", 1) == a.round}
+        X = X[X["id"].str.split("|").str[1].isin(docs)].reset_index(drop=True)
     y = X["label"].tolist()
     labels = TASK_LABELS["attitude"]
     print(f"attitude-articles/{a.split}: {len(y)} actors, {X['text'].nunique()} articles")
