@@ -1,6 +1,7 @@
 """Write RESULTS.md and the summary plots from results.json (figures copied, never retyped)."""
 from __future__ import annotations
 
+import json
 from pathlib import Path
 
 from .accuracy import BENCH
@@ -109,7 +110,13 @@ def write_report(results: dict, out: Path) -> Path:
                          f"{r['system']} {_pct(r['unseen_sentences']['score'])}" + _ci(r["unseen_sentences"]["ci95"])
                          for r in sub) + ".")
         if ds == "attitude-articles":
-            L.append("One row per actor of 48 PerSenT dev articles (24 dev, 24 test), labelled at article level by "
+            from stance.attitude_data import ARTICLES
+
+            recs = [json.loads(x) for x in ARTICLES.read_text(encoding="utf-8").splitlines() if x.strip()]
+            per = {sp: len({r["doc"] for r in recs if r["split"] == sp}) for sp in ("dev", "test")}
+            rounds = len({r.get("round", 1) for r in recs})
+            L.append(f"One row per actor of {sum(per.values())} PerSenT dev articles ({per['dev']} dev, {per['test']} "
+                     f"test; {rounds} annotation round{'s' if rounds > 1 else ''}), labelled at article level by "
                      "readers against the codebook (stance/resources/attitude/ARTICLES.md); each system scores the "
                      "passages `analyze` reads for the actor and the codebook's article rule combines them "
                      "(`stance.analysis.ArticleAttitude`), so the model rows are `analyze`'s own labels.")
