@@ -160,7 +160,9 @@ def write_report(results: dict, out: Path) -> Path:
               f"{_pct(sp['batched_fp32_share_of_ceiling'])}% |",
               "| project: the same in bf16 ("
               + ("a bfloat16 copy of the merged weights" if sp.get("rounds") else "autocast")
-              + (", its encoder run as a TorchScript trace" if sp.get("bf16_encoder") == "traced" else "") + ") | "
+              + (", its encoder run as a TorchScript trace" if sp.get("bf16_encoder") == "traced" else "")
+              + ("; this CPU has no native bfloat16, so it ran in fp32" if sp.get("bf16_native") is False else "")
+              + ") | "
               f"{sp['batched_bf16_pairs_per_s']:.1f} | "
               f"{sp['batched_bf16_speedup']:.1f} | {_pct(sp['batched_bf16_agreement_with_naive'])}% | "
               f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the bf16 ceiling |", "",

@@ -23,6 +23,32 @@ WEIGHTS = "adapter.safetensors"
 BACKBONE_WEIGHTS = "backbone.safetensors"
 
 
+_NATIVE_BF16: dict[str, bool] = {}
+
+
+def bf16_native(device: torch.device | str = "cpu") -> bool:
+    """Whether ``device`` multiplies bfloat16 matrices in hardware: a CUDA device that supports it, or an x86 CPU
+    with AVX512-BF16 or AMX. Elsewhere (AVX2-only laptops, ARM) torch emulates bfloat16, which runs several times
+    slower than fp32 (``python tools/bf16_isa.py``), so ``bf16=True`` then runs in fp32. ``STANCE_BF16=1`` or ``0``
+    overrides the check."""
+    import os
+
+    kind = torch.device(device).type
+    forced = os.environ.get("STANCE_BF16")
+    if forced in ("0", "1"):
+        return forced == "1"
+    if kind not in _NATIVE_BF16:
+        if kind == "cuda":
+            _NATIVE_BF16[kind] = torch.cuda.is_available() and torch.cuda.is_bf16_supported()
+        elif kind == "cpu":
+            checks = ("_is_avx512_bf16_supported", "_is_amx_tile_supported")
+            hw = any(getattr(torch.cpu, f, lambda: False)() for f in checks)
+            _NATIVE_BF16[kind] = bool(hw and torch.ops.mkldnn._is_mkldnn_bf16_supported())
+        else:
+            _NATIVE_BF16[kind] = False
+    return _NATIVE_BF16[kind]
+
+
 class LoRALinear(nn.Module):
     """``base(x) + scale * B(A(x))`` with ``base`` frozen; ``merge()`` folds the update into ``base`` for speed."""
 
@@ -279,6 +305,7 @@ class StanceModel(nn.Module):
         was_training = self.training
         self.eval()
         self.merge_adapters(True)
+        bf16 = bf16 and bf16_native(self.device)
         try:
             enc = encoded if encoded is not None else encode(self.tokenizer, items, self.hp["max_length"])
             out = {t: torch.empty(len(items), len(self.labels[t])) for t in tasks}

@@ -15,6 +15,7 @@ import torch
 
 from .calibration import expected_calibration_error, fit_temperature
 from .encoding import Item, collate, encode
+from .modeling import bf16_native
 
 log = logging.getLogger("stance.training")
 
@@ -178,7 +179,7 @@ def _train(model, train_data, dev_data, args, progress):
         for task, idx in _batches(train_data, enc, args, rng):
             batch = collate([enc[task][i] for i in idx], model.tokenizer.pad_token_id or 0)
             y = torch.tensor([train_data[task].labels[i] for i in idx], device=device)
-            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16):
+            with torch.autocast(device.type, dtype=torch.bfloat16, enabled=args.bf16 and bf16_native(device)):
                 logits = model(batch, task)
             loss = torch.nn.functional.cross_entropy(logits.float(), y, weight=weights[task])
             soft = train_data[task].soft

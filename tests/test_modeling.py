@@ -7,7 +7,7 @@ import torch
 
 from stance.backbone import ModelError
 from stance.encoding import Item
-from stance.modeling import LoRALinear, StanceModel, TracedEncoder
+from stance.modeling import LoRALinear, StanceModel, TracedEncoder, bf16_native
 
 ITEMS = [Item("Biden praised Trump.", 0, 5, holder_start=14, holder_end=19), Item("I love it", topic="Atheism")]
 
@@ -108,7 +108,8 @@ def test_loading_never_touches_the_network(monkeypatch, tiny_model_dir):
     assert m.predict_proba(ITEMS[:1], "sentiment").shape == (1, 3)
 
 
-def test_bf16_inference_uses_a_twin_that_follows_weight_changes():
+def test_bf16_inference_uses_a_twin_that_follows_weight_changes(monkeypatch):
+    monkeypatch.setenv("STANCE_BF16", "1")  # the bf16 path, whatever this CPU does natively
     m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
     items = [Item("The mayor praised the new bridge.", 4, 9), Item("Critics slammed the senator.", 20, 27)]
     fp32 = m.predict_proba(items, "sentiment", bf16=False)
@@ -132,7 +133,8 @@ def test_bf16_inference_uses_a_twin_that_follows_weight_changes():
     np.testing.assert_allclose(after, m.predict_proba(items, "sentiment", bf16=False), atol=2e-2)
 
 
-def test_bf16_copy_runs_its_encoder_as_a_checked_trace():
+def test_bf16_copy_runs_its_encoder_as_a_checked_trace(monkeypatch):
+    monkeypatch.setenv("STANCE_BF16", "1")
     m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
     twin = m.bf16_twin()
     assert isinstance(twin.encoder, TracedEncoder)
@@ -142,6 +144,24 @@ def test_bf16_copy_runs_its_encoder_as_a_checked_trace():
     traced = m.predict_proba(items, "sentiment", bf16=True)  # batch and length shapes it was not traced on
     twin.encoder = twin.encoder.eager
     np.testing.assert_array_equal(m.predict_proba(items, "sentiment", bf16=True), traced)
+
+
+def test_bf16_only_where_the_hardware_has_it(monkeypatch):
+    # emulated bfloat16 (AVX2-only laptops, ARM) runs several times slower than fp32 (tools/bf16_isa.py), so
+    # bf16=True falls back to fp32 there: same predictions as fp32, and no bfloat16 copy is made
+    m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]})
+    items = [Item("The mayor praised the new bridge.", 4, 9), Item("Critics slammed the senator.", 20, 27)]
+    monkeypatch.setenv("STANCE_BF16", "0")
+    assert not bf16_native("cpu")
+    np.testing.assert_array_equal(m.predict_proba(items, "sentiment", bf16=True),
+                                  m.predict_proba(items, "sentiment", bf16=False))
+    assert "_twin" not in m.__dict__
+    monkeypatch.setenv("STANCE_BF16", "1")
+    assert bf16_native("cpu")
+    m.predict_proba(items, "sentiment", bf16=True)
+    assert "_twin" in m.__dict__
+    monkeypatch.delenv("STANCE_BF16")
+    assert bf16_native("meta") is False  # no bfloat16 hardware known for other device kinds
 
 
 def test_a_trace_that_differs_from_its_encoder_is_refused():
