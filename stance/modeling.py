@@ -34,8 +34,11 @@ def bf16_native(device: torch.device | str = "cpu") -> bool:
     import os
 
     kind = torch.device(device).type
-    forced = os.environ.get("STANCE_BF16")
-    if forced in ("0", "1"):
+    forced = os.environ.get("STANCE_BF16", "").strip()
+    if forced:
+        if forced not in ("0", "1"):
+            raise ValueError(f"STANCE_BF16 must be 0 (never bfloat16) or 1 (always), got {forced!r}; unset it to "
+                             f"let the hardware decide")
         return forced == "1"
     if kind not in _NATIVE_BF16:
         if kind == "cuda":
@@ -100,8 +103,9 @@ class _Hidden:
 class TracedEncoder(nn.Module):
     """A transformers encoder run as a TorchScript trace: the same operations without the per-call Python of
     transformers' modules (mask building, output records): a bf16 pass over news-sentence batches on 2 CPU cores
-    measured about 9% faster (``python tools/speed_variants.py``). Built by :meth:`trace`, which checks the trace against the encoder on
-    two batch shapes it was not traced on and gives ``None`` when it differs or cannot be traced."""
+    measured about 9% faster (``python tools/speed_variants.py``). Built by :meth:`trace`, which checks the trace
+    against the encoder on two batch shapes it was not traced on and gives ``None`` when it differs or cannot be
+    traced."""
 
     def __init__(self, encoder, traced):
         super().__init__()

@@ -160,6 +160,9 @@ def test_bf16_only_where_the_hardware_has_it(monkeypatch):
     assert bf16_native("cpu")
     m.predict_proba(items, "sentiment", bf16=True)
     assert "_twin" in m.__dict__
+    monkeypatch.setenv("STANCE_BF16", "yes")
+    with pytest.raises(ValueError, match="STANCE_BF16 must be 0"):
+        m.predict_proba(items, "sentiment", bf16=True)
     monkeypatch.delenv("STANCE_BF16")
     assert bf16_native("meta") is False  # no bfloat16 hardware known for other device kinds
 

@@ -66,7 +66,8 @@ def main(argv=None):
         docs = [r for r in csv.DictReader(f) if a.min_words <= len(r["DOCUMENT"].split()) <= a.max_words]
     random.Random(a.seed).shuffle(docs)
     if a.exclude:
-        done = {str(json.loads(x)["doc"]) for x in Path(a.exclude).read_text(encoding="utf-8").splitlines() if x.strip()}
+        lines = Path(a.exclude).read_text(encoding="utf-8").splitlines()
+        done = {str(json.loads(x)["doc"]) for x in lines if x.strip()}
         docs = [r for r in docs if r["DOCUMENT_INDEX"] not in done]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
