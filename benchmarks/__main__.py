@@ -62,6 +62,10 @@ def machine() -> dict:
     try:
         info = open("/proc/cpuinfo").read().splitlines()
         cpu = next(l.split(":", 1)[1].strip() for l in info if l.startswith("model name"))
+        # a generic name ("AMD EPYC") hides the generation, which sets the bf16 ratio: add family and model
+        fam = [l.split(":", 1)[1].strip() for l in info if l.split(":")[0].strip() in ("cpu family", "model")][:2]
+        if len(fam) == 2 and not any(ch.isdigit() for ch in cpu):
+            cpu += f" (family {fam[0]}, model {fam[1]})"
         have = set(next(l.split(":", 1)[1].split() for l in info if l.startswith("flags")))
         flags = [f for f in MATMUL_FLAGS if f in have]
     except (OSError, StopIteration):
