@@ -122,6 +122,8 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                    "kind": "model" if sysname in models else "baseline", **res.to_dict(),
                    "predict_seconds": pred_s, "items_per_second": len(y) / pred_s if pred_s else None,
                    "fit_seconds": fit_s}
+            if ds_name == "attitude-articles":  # what this run read, for the report (the data set grows by rounds)
+                row["articles"] = int(X["text"].nunique())
             if unseen is not None and len(unseen) < len(y):
                 sub = score_predictions([y[i] for i in unseen], [pred[i] for i in unseen], labels, spec["metric"],
                                         [groups[i] for i in unseen], n_boot)

@@ -10,6 +10,20 @@ from .published import PUBLISHED
 METRIC_NAME = {"macro_f1": "macro-F1", "f_avg": "F_avg", "accuracy": "accuracy"}
 
 
+def _articles_read(row: dict) -> int | None:
+    """How many articles an attitude-articles run read: recorded in the row by runs since 2026-12-02; for an
+    older run, counted from the data set only when its split still has exactly the rows the run scored."""
+    if "articles" in row:
+        return row["articles"]
+    try:
+        from stance.data import load_dataset
+
+        X = load_dataset("attitude-articles", row["split"]).to_pandas()
+    except Exception:  # the data set cannot be read here: say nothing rather than guess
+        return None
+    return int(X["text"].nunique()) if len(X) == row.get("n") else None
+
+
 def _pct(v):
     return f"{100 * v:.1f}"
 
@@ -110,16 +124,14 @@ def write_report(results: dict, out: Path) -> Path:
                          f"{r['system']} {_pct(r['unseen_sentences']['score'])}" + _ci(r["unseen_sentences"]["ci95"])
                          for r in sub) + ".")
         if ds == "attitude-articles":
-            from stance.attitude_data import ARTICLES
-
-            recs = [json.loads(x) for x in ARTICLES.read_text(encoding="utf-8").splitlines() if x.strip()]
-            per = {sp: len({r["doc"] for r in recs if r["split"] == sp}) for sp in ("dev", "test")}
-            rounds = len({r.get("round", 1) for r in recs})
-            L.append(f"One row per actor of {sum(per.values())} PerSenT dev articles ({per['dev']} dev, {per['test']} "
-                     f"test; {rounds} annotation round{'s' if rounds > 1 else ''}), labelled at article level by "
-                     "readers against the codebook (stance/resources/attitude/ARTICLES.md); each system scores the "
-                     "passages `analyze` reads for the actor and the codebook's article rule combines them "
-                     "(`stance.analysis.ArticleAttitude`), so the model rows are `analyze`'s own labels.")
+            n_art = _articles_read(res[0])
+            read = (f"the {n_art} {res[0]['split']} articles the run read" if n_art else
+                    f"the {res[0]['split']} articles of the run (their number not recorded by it)")
+            L.append(f"One row per actor of {read} (PerSenT dev documents, labelled at article level by readers "
+                     "against the codebook: stance/resources/attitude/ARTICLES.md, which gives the splits and "
+                     "annotation rounds); each system scores the passages `analyze` reads for the actor and the "
+                     "codebook's article rule combines them (`stance.analysis.ArticleAttitude`), so the model rows are "
+                     "`analyze`'s own labels.")
         if ds in ("dse", "attitude", "attitude-articles"):
             best = res[0]
             counts = ", ".join(f"{k} {v['support']}" for k, v in best["per_class"].items())

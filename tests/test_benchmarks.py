@@ -39,3 +39,17 @@ def test_an_ensemble_is_scored_only_on_the_tasks_all_its_models_have():
     assert make_system("default+mpnet-attitude", "sentiment") is None  # mpnet-attitude has no sentiment head
     assert make_system("default+not-shipped", "attitude") is None
     assert make_system("default", "sentiment").model == "default"
+
+
+def test_the_article_count_of_attitude_articles_comes_from_the_run(tmp_path):
+    results = json.loads(RESULTS.read_text())
+    rows = [r for r in results["accuracy"] if r.get("dataset") == "attitude-articles" and "system" in r]
+    assert rows
+    (tmp_path / "plots").mkdir()
+    for r in rows:
+        r["articles"] = 7  # what a run recorded wins over what the data set holds now
+    assert "actor of the 7 test articles the run read" in write_report(results, tmp_path).read_text()
+    for r in rows:
+        r.pop("articles")
+        r["n"] += 1  # an older run over rows the data set no longer has: its article count is not guessed
+    assert "(their number not recorded by it)" in write_report(results, tmp_path).read_text()
