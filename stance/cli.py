@@ -40,7 +40,8 @@ def cmd_evaluate(a) -> int:
     if a.json:
         print(json.dumps({"dataset": name, "model": a.model, **res.to_dict()}))
     else:
-        print(f"{name}: n={res.n} {res.metric}={res.score:.4f} (95% CI {res.ci95[0]:.4f}-{res.ci95[1]:.4f}) "
+        ci = f" (95% CI {res.ci95[0]:.4f}-{res.ci95[1]:.4f})" if res.ci95 else ""  # none with --n-boot 0
+        print(f"{name}: n={res.n} {res.metric}={res.score:.4f}{ci} "
               f"accuracy={res.accuracy:.4f} macro_f1={res.macro_f1:.4f}")
         for lab, v in res.per_class.items():
             print(f"  {lab:>14}  P={v['precision']:.3f} R={v['recall']:.3f} F1={v['f1']:.3f} n={v['support']}")

@@ -2,6 +2,7 @@ import json
 import subprocess
 import sys
 
+import numpy as np
 import pytest
 
 from stance.cli import main
@@ -40,7 +41,29 @@ def test_predict_from_stdin(tiny_model_dir):
     r = subprocess.run([sys.executable, "-m", "stance.cli", "predict", "--model", str(tiny_model_dir), "--task",
                         "attitude"], input=rows, capture_output=True, text=True, timeout=300)
     lines = [json.loads(x) for x in r.stdout.splitlines()]
-    assert r.returncode == 0 and len(lines) == 2 and lines[0]["label"] in lines[0]["scores"]
+    assert r.returncode == 0 and len(lines) == 2, r.stderr
+    from stance.estimator import StanceClassifier
+
+    clf = StanceClassifier(task="attitude", model=str(tiny_model_dir))
+    proba = clf.predict_proba([(x["text"], x["target"]) for x in lines])
+    for line, p in zip(lines, proba):  # the library's own probabilities, and the label is their argmax
+        assert list(line["scores"]) == list(clf.classes_)
+        np.testing.assert_allclose(list(line["scores"].values()), p, atol=1e-3)
+        assert line["label"] == clf.classes_[p.argmax()] and line["score"] == max(line["scores"].values())
+
+
+def test_evaluate_prints_a_readable_summary_also_without_an_interval(tmp_path, capsys, tiny_model_dir):
+    f = tmp_path / "mine.csv"
+    f.write_text("text,target,label\nBeijing is uneasy about the pact.,Beijing,uneasy\n"
+                 "The senator praised the plan.,senator,supportive\n")
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(f), "--task", "attitude",
+                 "--n-boot", "0"]) == 0
+    out = capsys.readouterr().out.splitlines()
+    assert out[0].startswith("mine.csv: n=2 macro_f1=") and "95% CI" not in out[0]
+    assert any(line.split()[0] == "uneasy" and line.endswith("n=1") for line in out[1:])
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(f), "--task", "attitude",
+                 "--n-boot", "20"]) == 0
+    assert "95% CI" in capsys.readouterr().out
 
 
 def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
@@ -51,4 +74,10 @@ def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
     rc = main(["train", "--data", str(f), "--task", "attitude", "--model", str(tiny_model_dir), "--epochs", "1",
                "--out", str(tmp_path / "out"), "--quiet"])
     assert rc == 0 and (tmp_path / "out" / "adapter.safetensors").exists()
-    assert (tmp_path / "out" / "train.log").exists()
+    assert "eval step" in (tmp_path / "out" / "train.log").read_text()
+    said = json.loads(capsys.readouterr().out)
+    from stance.estimator import StanceClassifier
+
+    saved = StanceClassifier(task="attitude", model=said["saved"])  # the folder loads, with the classes it printed
+    assert list(saved.predict_proba([("Anna praised the plan.", "Anna")]).shape) == [1, len(said["classes"])]
+    assert said["classes"] == list(saved.classes_) and {"supportive", "critical"} <= set(said["classes"])

@@ -79,3 +79,22 @@ def test_save_and_reload(tmp_path, base):
     clf.save(tmp_path / "mine")
     again = StanceClassifier(task="attitude", model=str(tmp_path / "mine"))
     np.testing.assert_allclose(clf.predict_proba(ROWS[:2]), again.predict_proba(ROWS[:2]), atol=1e-5)
+
+
+def test_fit_learns_the_labels_it_is_given_as_strings():
+    from .test_training import toy
+
+    def pairs(d):
+        return [(it.text, it.text[it.target_start:it.target_end]) for it in d.items]
+
+    names = {0: "neg", 1: "pos"}
+    train, test = toy(320, 0), toy(100, 2)
+    # the head's label order is the reverse of the toy's label numbers: a fit that mapped labels by position, not
+    # by name, would score far below chance
+    clf = StanceClassifier(task="toy", model=StanceModel.tiny({"toy": ["pos", "neg"]}, seed=1), epochs=6,
+                           batch_size=16, learning_rate=3e-3)
+    clf.fit(pairs(train), [names[v] for v in train.labels])
+    assert list(clf.classes_) == ["pos", "neg"]
+    pred = clf.predict(pairs(test))
+    acc = float(np.mean([p == names[v] for p, v in zip(pred, test.labels)]))
+    assert acc > 0.9, acc
