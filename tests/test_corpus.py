@@ -157,3 +157,24 @@ def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
     cols = ["article_id", "actor", "actor_type", "attitude", "sentiment"]
     assert (a[cols].values == b[cols].values).all()
     assert (a["attitude_score"] - b["attitude_score"]).abs().max() < 1e-3
+
+
+def test_a_batch_of_articles_gives_each_article_its_own_scores(tiny_model_dir):
+    import numpy as np
+
+    from stance.analysis import analyze, analyze_many
+
+    texts = ARTICLES[:2] + ["", "No one is named here."] + ARTICLES[2:]
+    many = analyze_many(texts, model=str(tiny_model_dir))
+    assert len(many) == len(texts) and many[2].actors == [] and many[3].actors == []
+    for text, got in zip(texts, many):  # one pass over all passages, split back article by article
+        want = analyze(text, model=str(tiny_model_dir))
+        assert [a.name for a in got.actors] == [a.name for a in want.actors]
+        assert [[(m.start, m.end) for m in a.mentions] for a in got.actors] == \
+               [[(m.start, m.end) for m in a.mentions] for a in want.actors]
+        for a, b in zip(got.actors, want.actors):
+            for lab in ("attitude", "sentiment"):
+                np.testing.assert_allclose(list(getattr(a, lab).scores.values()),
+                                           list(getattr(b, lab).scores.values()), atol=1e-3)
+            assert [(e.start, e.end) for e in a.evidence] == [(e.start, e.end) for e in b.evidence]
+    assert sum(len(r.actors) for r in many) >= 5
