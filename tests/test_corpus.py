@@ -94,10 +94,23 @@ def test_kill_and_resume_loses_and_duplicates_nothing(tmp_path, tiny_model_dir):
     cmd = [sys.executable, "-m", "stance.cli", "score", str(tmp_path / "in.jsonl"), "-o", str(tmp_path / "out"),
            "--model", str(tiny_model_dir), "--chunk-articles", "8", "--batch-articles", "4", "--quiet"]
     rng = random.Random(0)
+    out = tmp_path / "out"
+
+    def committed():
+        return len([f for f in out.glob("part-*") if not f.name.endswith(".tmp")]) if out.exists() else 0
+
+    # Kill once during start-up, then at random moments while scoring runs (mid-chunk, mid-write): each later kill
+    # waits for its run's first committed chunk, so the kills land whatever the machine's speed.
     kills = 0
-    for _ in range(10):  # kill at random moments (start-up, mid-chunk, mid-write) until 4 kills landed
+    for attempt in range(10):
         p = subprocess.Popen(cmd, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        time.sleep(rng.uniform(3, 7))
+        if attempt == 0:
+            time.sleep(1.0)
+        else:
+            before, t0 = committed(), time.monotonic()
+            while p.poll() is None and committed() == before and time.monotonic() - t0 < 300:
+                time.sleep(0.02)
+            time.sleep(rng.uniform(0, 0.3))
         if p.poll() is None:
             p.send_signal(signal.SIGKILL)
             kills += 1
@@ -105,6 +118,7 @@ def test_kill_and_resume_loses_and_duplicates_nothing(tmp_path, tiny_model_dir):
         if kills >= 4:
             break
     assert kills >= 3  # the run really was interrupted
+    assert 0 < committed() < 50  # after some of its 50 chunks
     done = subprocess.run(cmd, capture_output=True, text=True, timeout=600)
     assert done.returncode == 0, done.stderr
     assert json.loads(done.stdout.strip().splitlines()[-1])["scored"] == 400
