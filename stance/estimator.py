@@ -90,8 +90,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
     ``labels`` fixes the label set of a new head; ``new_labels=True`` lets ``fit`` add labels to an existing head.
 
     >>> clf = StanceClassifier(task="sentiment", model="default")
-    >>> clf.predict([("Critics slammed the senator for the vote.", "senator")])[0] in clf.classes_
-    True
+    >>> clf.predict([("Critics slammed the senator for the vote.", "senator"),
+    ...              ("Fans cheered the senator for the vote.", "senator")]).tolist()
+    ['negative', 'positive']
+    >>> clf.classes_.tolist()
+    ['negative', 'neutral', 'positive']
     """
 
     def __init__(self, task: str = "sentiment", model: Any = None, backbone: str = "minilm",

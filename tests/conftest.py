@@ -16,6 +16,18 @@ def need_data(*parts):
     return p
 
 
+# The benchmark files the attitude data set rebuilds its passages from, and those the training mixture adds.
+ATTITUDE_SOURCES = [("dse", f"{s}.txt") for s in ("train", "valid", "test")] + [("persent", "dev.csv")]
+MIXTURE_SOURCES = ATTITUDE_SOURCES + [("semeval2016", "trainingdata-all-annotations.txt")] + [
+    ("pstance", f"raw_{s}_{who}.csv") for s in ("train", "val") for who in ("trump", "biden", "bernie")]
+
+
+def need_sources(sources):
+    """``need_data`` for each of several files (e.g. ATTITUDE_SOURCES)."""
+    for parts in sources:
+        need_data(*parts)
+
+
 @pytest.fixture(scope="session")
 def tiny_model():
     from stance.labels import TASK_LABELS

@@ -79,13 +79,19 @@ def test_formats_and_inputs(tmp_path, tiny_model_dir):
                      progress=False, **kw)
         outs[fmt] = read_scores(tmp_path / f"out_{fmt}")
     assert key(outs["parquet"]) == key(outs["csv"]) == key(outs["jsonl"])
+    assert set(outs["csv"]["article_id"]) == {"x1", "x2"} and len(outs["csv"]) >= 4  # China, Russia, Scholz, Macron
     with pytest.raises(CorpusError, match=r"no column\(s\) \['text'\]"):
         list(read_records(tmp_path / "in.csv", "text", "doc"))
 
 
 def test_score_frame(tiny_model_dir):
+    from stance.analysis import analyze_many
+
     out = score_frame(pd.DataFrame({"id": [1, 2], "text": ARTICLES[:2]}), model=str(tiny_model_dir))
-    assert set(out["article_id"]) == {"1", "2"} and "attitude_score" in out
+    want = analyze_many(ARTICLES[:2], model=str(tiny_model_dir))
+    assert sorted(zip(out["article_id"], out["actor"], out["attitude"], out["attitude_score"].round(3))) == sorted(
+        (str(i + 1), a.name, a.attitude.label, round(a.attitude.score, 3)) for i, r in enumerate(want)
+        for a in r.actors)
 
 
 @pytest.mark.slow

@@ -4,7 +4,7 @@ import pytest
 
 from stance.data import DataError, clean_dse_sentence, load_dataset, load_file
 
-from .conftest import DATA, need_data
+from .conftest import ATTITUDE_SOURCES, DATA, MIXTURE_SOURCES, need_data, need_sources
 
 
 def test_newsmtsc_is_shipped_and_spans_match():
@@ -42,17 +42,20 @@ def test_semeval_cp1252_training_file_and_fixed_dev_split():
     assert b[0]["target_start"] is None  # a topic, not a span
 
 
-def test_pstance_and_persent():
+def test_pstance():
     need_data("pstance", "raw_test_trump.csv")
     ps = load_dataset("pstance", "test")
     assert len(ps) == 2157 and set(ps[:]["label"]) == {"favor", "against"}
+
+
+def test_persent():
     need_data("persent", "dev.csv")
     pe = load_dataset("persent", "dev")
     assert len(pe) == 578
 
 
 def test_attitude_split_by_passage_and_rebuilt_text():
-    need_data("dse", "train.txt")
+    need_sources(ATTITUDE_SOURCES)
     splits = {s: load_dataset("attitude", s) for s in ("train", "dev", "test")}
     texts = {s: set(d[:]["text"]) for s, d in splits.items()}
     assert not texts["train"] & texts["test"] and not texts["train"] & texts["dev"] and not texts["dev"] & texts["test"]
@@ -89,7 +92,7 @@ def test_attitude_articles_rebuilt_from_persent_and_split_by_article(tmp_path):
 def test_training_mixture_leaves_out_other_benchmarks_held_out_sentences():
     """Attitude passages that are DSE/NewsMTSC dev or test sentences (or PerSenT's) stay in the data set but never
     reach training: the model must not read the text of a sentence another benchmark scores it on."""
-    need_data("dse", "train.txt")
+    need_sources(MIXTURE_SOURCES)
     from stance.attitude_data import held_out_elsewhere
     from stance.recipes import mixture
 
@@ -132,7 +135,7 @@ def test_load_file_csv_jsonl_and_errors(tmp_path):
 
 
 def test_a_recipe_can_pin_the_attitude_rounds_it_read():
-    need_data("dse", "train.txt")
+    need_sources(MIXTURE_SOURCES)
     import json
 
     from stance.attitude_data import ANNOTATIONS

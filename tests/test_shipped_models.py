@@ -9,7 +9,7 @@ import stance
 from stance.data import load_dataset
 from stance.estimator import models_dir
 
-from .conftest import need_data, need_mpnet
+from .conftest import ATTITUDE_SOURCES, need_data, need_mpnet, need_sources
 
 pytestmark = pytest.mark.slow
 
@@ -91,7 +91,7 @@ def test_probabilities_follow_classes():
 
 def test_mpnet_attitude_on_attitude_dev_rows():
     need_mpnet()
-    need_data("dse", "train.txt")
+    need_sources(ATTITUDE_SOURCES)
     ds = load_dataset("attitude", "dev")
     clf = stance.load("mpnet-attitude", task="attitude")
     assert list(clf.classes_) == ["supportive", "critical", "uneasy", "dismissive", "conciliatory", "threatening",
