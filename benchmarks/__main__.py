@@ -92,9 +92,11 @@ def merge(old_rows: list, new_rows: list) -> list:
         return (r.get("dataset"), r.get("system"), r.get("paired_test", False))
 
     new_keys = {key(r) for r in new_rows}
-    # A paired test compares rows of one run: any new row for a data set makes its old test stale.
-    new_ds = {r.get("dataset") for r in new_rows}
-    kept = [r for r in old_rows if key(r) not in new_keys and not (r.get("paired_test") and r.get("dataset") in new_ds)]
+    # A paired test compares rows of one run: any newly scored row for a data set makes its old test stale, and
+    # the note that an earlier run skipped the data set too.
+    scored = {r.get("dataset") for r in new_rows if "score" in r}
+    kept = [r for r in old_rows if key(r) not in new_keys and not (
+        r.get("dataset") in scored and (r.get("paired_test") or ("skipped" in r and "system" not in r)))]
     return kept + new_rows
 
 

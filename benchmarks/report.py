@@ -82,10 +82,11 @@ def write_report(results: dict, out: Path) -> Path:
         skipped = [r for r in drows if "skipped" in r and "system" not in r]
         L.append(f"### {ds} ({split})")
         L.append("")
-        if skipped:
-            L += [f"Skipped: {skipped[0]['skipped']}", ""]
-            continue
         res = sorted([r for r in drows if "score" in r], key=lambda r: -r["score"])
+        if skipped:
+            L += [f"Skipped{' by the latest run' if res else ''}: {skipped[0]['skipped']}", ""]
+            if res:
+                L += ["The figures below are those of an earlier run.", ""]
         if not res:
             continue
         metric = res[0]["metric"]

@@ -131,16 +131,12 @@ def read_article(path: str) -> str:
     else:
         p = Path(path)
         if not p.is_file():
-            raise ValueError(f"{p}: no such file")
+            raise ValueError(f"{p}: {'is a folder, not a file' if p.is_dir() else 'no such file'}")
         data = p.read_bytes()
         name = str(p)
-    if b"\x00" in data[:8192]:
-        raise ValueError(f"{name}: looks like a binary file (NUL bytes), not a text article")
-    try:
-        return data.decode("utf-8-sig")
-    except UnicodeDecodeError as e:
-        raise ValueError(f"{name}: not UTF-8 text (byte 0x{data[e.start]:02x} at offset {e.start}); "
-                         f"convert it, e.g. iconv -f latin1 -t utf-8") from e
+    from .data import decode_text
+
+    return decode_text(data, name)  # UTF-16, binary and other encodings: an error naming the file and line
 
 
 @dataclass

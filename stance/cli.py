@@ -19,8 +19,9 @@ def cmd_evaluate(a) -> int:
     from .labels import TASK_LABELS
 
     if a.data:
-        if not a.task:
-            return _err("--data needs --task (sentiment, stance, directed, attitude)")
+        if a.task not in TASK_LABELS:
+            return _err(f"--data needs --task, one of {', '.join(TASK_LABELS)}"
+                        + (f" (got {a.task!r})" if a.task else ""))
         ds = load_file(a.data, a.task, a.text_col, a.target_col, a.label_col)
         clf = StanceClassifier(task=a.task, model=a.model)
         metric = "f_avg" if a.task == "stance" else "macro_f1"
@@ -33,8 +34,10 @@ def cmd_evaluate(a) -> int:
         if a.dataset not in DATASETS:
             return _err(f"unknown data set {a.dataset!r}; choose from {', '.join(DATASETS)}")
         clf = StanceClassifier(task=DATASETS[a.dataset]["task"], model=a.model)
-        res = evaluate_dataset(clf, a.dataset, a.split, a.data_dir, n_boot=a.n_boot)
-        name = f"{a.dataset}/{a.split}"
+        splits = DATASETS[a.dataset]["splits"]
+        split = a.split or ("test" if "test" in splits else splits[-1])  # PerSenT has its dev split only
+        res = evaluate_dataset(clf, a.dataset, split, a.data_dir, n_boot=a.n_boot)
+        name = f"{a.dataset}/{split}"
     if a.png:
         res.save_confusion_png(a.png, title=f"{name} {res.metric} {res.score:.3f}")
     if a.json:
@@ -49,40 +52,25 @@ def cmd_evaluate(a) -> int:
 
 
 def _read_rows(path: str | None):
-    """JSONL or CSV rows from a file, or JSONL from stdin."""
-    import csv
+    """JSONL or CSV rows (by suffix; JSONL when unsure) from a file, or JSONL from stdin, with line numbers."""
+    from .data import decode_text, jsonl_records, read_rows
 
     if path in (None, "-"):
-        for n, line in enumerate(sys.stdin, 1):
-            if line.strip():
-                try:
-                    yield n, json.loads(line)
-                except json.JSONDecodeError as e:
-                    raise ValueError(f"<stdin>:{n}: not valid JSON ({e.msg})") from e
-        return
-    p = Path(path)
-    if not p.exists():
-        raise ValueError(f"{p}: no such file")
-    if p.suffix.lower() == ".csv":
-        with p.open(encoding="utf-8", newline="") as f:
-            yield from enumerate(csv.DictReader(f), 2)
-    else:
-        with p.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        yield n, json.loads(line)
-                    except json.JSONDecodeError as e:
-                        raise ValueError(f"{p}:{n}: not valid JSON ({e.msg})") from e
+        return jsonl_records(decode_text(sys.stdin.buffer.read(), "<stdin>"), "<stdin>")
+    return read_rows(path, default="jsonl")
 
 
 def cmd_predict(a) -> int:
     from .estimator import StanceClassifier
 
     rows = []
+    src = a.input if a.input not in (None, "-") else "<stdin>"
     for n, r in _read_rows(a.input):
         if a.text_col not in r or a.target_col not in r:
-            return _err(f"{a.input or '<stdin>'}:{n}: needs fields {a.text_col!r} and {a.target_col!r}")
+            return _err(f"{src}:{n}: needs fields {a.text_col!r} and {a.target_col!r} (has {sorted(r)})")
+        for col in (a.text_col, a.target_col):
+            if not isinstance(r[col], str) or not r[col].strip():
+                return _err(f"{src}:{n}: field {col!r} is {'empty' if isinstance(r[col], str) else 'not text'}")
         rows.append({"text": r[a.text_col], "target": r[a.target_col], **({"holder": r["holder"]} if r.get("holder")
                                                                           else {})})
     clf = StanceClassifier(task=a.task, model=a.model)
@@ -103,7 +91,8 @@ def cmd_train(a) -> int:
     from .estimator import StanceClassifier
 
     ds = load_file(a.data, a.task if not a.new_labels else "custom", a.text_col, a.target_col, a.label_col)
-    dev = load_file(a.dev, "custom", a.text_col, a.target_col, a.label_col) if a.dev else None
+    dev = load_file(a.dev, a.task if not a.new_labels else "custom", a.text_col, a.target_col, a.label_col) \
+        if a.dev else None
     clf = StanceClassifier(task=a.task, model=a.model, labels=a.labels.split(",") if a.labels else None,
                            new_labels=a.new_labels, epochs=a.epochs, learning_rate=a.learning_rate,
                            log_file=str(Path(a.out) / "train.log"), progress=not a.quiet)
@@ -171,7 +160,7 @@ def build_parser() -> argparse.ArgumentParser:
                                                        "average those models (default+mpnet-attitude)")
     ev.add_argument("--dataset", help="newsmtsc-rw, newsmtsc-mt, dse, semeval2016-a, semeval2016-b, pstance, "
                                       "persent, attitude, attitude-articles")
-    ev.add_argument("--split", default="test")
+    ev.add_argument("--split", help="default: test (dev for persent, which has no other)")
     ev.add_argument("--data-dir", help="benchmark data folder (default $STANCE_DATA, then ../shared/data)")
     ev.add_argument("--data", help="your own CSV/JSONL file instead of --dataset")
     ev.add_argument("--task")

@@ -197,6 +197,8 @@ def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> l
             if len(parts) < 4:
                 raise DataError(f"{path}:{n}: expected ID, Target, Tweet, Stance columns")
             id_, target, tweet, st = parts[:4]
+            if st.lower() not in TASK_LABELS["stance"]:
+                raise DataError(f"{path}:{n}: stance {st!r} is not FAVOR, AGAINST or NONE")
             rows.append(_row(id_, tweet, st.lower(), "stance", target, group=target))
     if split in ("train", "dev") and name == "semeval2016-a":
         # No official dev split: a fixed, per-target stratified 15% of train (ids hashed, so it never moves).
@@ -224,6 +226,8 @@ def _pstance(split: str, root: Path) -> list[dict]:
                                      group=r["Target"]))
                 except KeyError as e:
                     raise DataError(f"{path}:{n}: missing column {e}") from e
+                if rows[-1]["label"] not in ("favor", "against"):
+                    raise DataError(f"{path}:{n}: stance {r['Stance']!r} is not FAVOR or AGAINST")
     return rows
 
 
@@ -233,6 +237,13 @@ def _persent(split: str, root: Path) -> list[dict]:
     rows = []
     with path.open(encoding="utf-8", newline="") as f:
         for n, r in enumerate(csv.DictReader(f), 2):
+            lacking = [c for c in ("DOCUMENT_INDEX", "DOCUMENT", "TARGET_ENTITY", "TRUE_SENTIMENT") if c not in r]
+            if lacking:
+                raise DataError(f"{path}:{n}: missing column(s) {lacking} (has {sorted(r)}); is it PerSenT's "
+                                f"published dev.csv?")
+            if r["TRUE_SENTIMENT"].lower() not in TASK_LABELS["sentiment"]:
+                raise DataError(f"{path}:{n}: TRUE_SENTIMENT {r['TRUE_SENTIMENT']!r} is not Negative, Neutral or "
+                                f"Positive")
             doc, ent = r["DOCUMENT"], r["TARGET_ENTITY"]
             i = doc.find(ent)
             if i < 0:
@@ -277,6 +288,68 @@ def load_dataset(name: str, split: str = "test", data_dir_: str | os.PathLike | 
     return _to_dataset(rows)
 
 
+def decode_text(data: bytes, name: str) -> str:
+    """UTF-8 text from bytes (a byte-order mark is dropped); anything else is an error naming the file, the line and
+    what to do.
+
+    >>> decode_text("Caf\\u00e9".encode("utf-8"), "a.txt")
+    'Café'
+    >>> decode_text(b"ok\\nCaf\\xe9", "a.txt")
+    Traceback (most recent call last):
+    ...
+    stance.data.DataError: a.txt:2: not UTF-8 text (byte 0xe9 at column 4); convert it, e.g. iconv -f cp1252 -t utf-8
+    """
+    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+        raise DataError(f"{name}: UTF-16 text; convert it to UTF-8, e.g. iconv -f utf-16 -t utf-8")
+    if b"\x00" in data[:8192]:
+        raise DataError(f"{name}: looks like a binary file (NUL bytes), not text")
+    try:
+        return data.decode("utf-8-sig")
+    except UnicodeDecodeError as e:
+        line = data.count(b"\n", 0, e.start) + 1
+        col = e.start - (data.rfind(b"\n", 0, e.start) + 1) + 1
+        raise DataError(f"{name}:{line}: not UTF-8 text (byte 0x{data[e.start]:02x} at column {col}); convert it, "
+                        f"e.g. iconv -f cp1252 -t utf-8") from e
+
+
+def jsonl_records(text: str, name: str) -> list[tuple[int, dict]]:
+    """One JSON object per non-blank line, each with its line number; errors name the source and line."""
+    records = []
+    for n, line in enumerate(text.split("\n"), 1):
+        if line.strip():
+            try:
+                r = json.loads(line)
+            except json.JSONDecodeError as e:
+                raise DataError(f"{name}:{n}: not valid JSON ({e.msg} at column {e.colno})") from e
+            if not isinstance(r, dict):
+                raise DataError(f"{name}:{n}: expected a JSON object per line, got {type(r).__name__}")
+            records.append((n, r))
+    return records
+
+
+def read_rows(path: str | os.PathLike, default: str = "csv") -> list[tuple[int, dict]]:
+    """The records of a JSONL (``.jsonl``, ``.json``, ``.ndjson``: one JSON object per line) or CSV file (``.csv``,
+    header row first; other suffixes: ``default``), each with its line number; errors name the file and line."""
+    path = Path(path)
+    if not path.is_file():
+        raise DataError(f"{path}: {'is a folder, not a file' if path.is_dir() else 'no such file'}")
+    text = decode_text(path.read_bytes(), str(path))
+    suffix = path.suffix.lower()
+    if suffix in (".jsonl", ".json", ".ndjson") or (suffix != ".csv" and default == "jsonl"):
+        return jsonl_records(text, str(path))
+    import io
+
+    records: list[tuple[int, dict]] = []
+    reader = csv.DictReader(io.StringIO(text, newline=""))
+    for r in reader:
+        width = len(reader.fieldnames or [])
+        if None in r or any(v is None for v in r.values()):  # DictReader's marks of a long or a short row
+            have = width + len(r.get(None) or []) - sum(v is None for k, v in r.items() if k is not None)
+            raise DataError(f"{path}:{reader.line_num}: {have} fields, the header has {width}")
+        records.append((reader.line_num, r))
+    return records
+
+
 def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target_col: str = "target",
               label_col: str | None = "label", id_col: str | None = None):
     """Read a user's CSV or JSONL file into the common schema.
@@ -285,21 +358,9 @@ def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target
     or, when the text does not quote it, used as a topic. Errors name the file, line and column.
     """
     path = Path(path)
-    if not path.exists():
-        raise DataError(f"{path}: no such file")
-    records: list[tuple[int, dict]] = []
-    if path.suffix.lower() in (".jsonl", ".json", ".ndjson"):
-        with path.open(encoding="utf-8") as f:
-            for n, line in enumerate(f, 1):
-                if line.strip():
-                    try:
-                        records.append((n, json.loads(line)))
-                    except json.JSONDecodeError as e:
-                        raise DataError(f"{path}:{n}: not valid JSON ({e.msg})") from e
-    else:
-        with path.open(encoding="utf-8", newline="") as f:
-            for n, r in enumerate(csv.DictReader(f), 2):
-                records.append((n, r))
+    records = read_rows(path)
+    if not records:
+        raise DataError(f"{path}: no rows")
     rows = []
     labels = TASK_LABELS.get(task)
     for n, r in records:

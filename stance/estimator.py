@@ -148,6 +148,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         items = as_items(X)
         if len(items) != len(ys):
             raise ValueError(f"X has {len(items)} rows but y has {len(ys)}")
+        if not items:
+            raise ValueError("fit needs at least one training row; X is empty")
         base = self._base_model()
         if base is not None and not isinstance(base, StanceModel):
             raise ValueError(f"model {self.model!r} is an ensemble, which predicts but is not fine-tuned; fit one "
@@ -172,6 +174,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         dev = None
         if X_dev is not None:
             dys = labels_of(X_dev, y_dev)
+            if dys is None:
+                raise ValueError("X_dev needs labels: pass y_dev, or a 'label' column in X_dev")
             bad = [v for v in dys if v not in index]
             if bad:
                 raise ValueError(f"dev label {bad[0]!r} is not in the label set {list(index)}")

@@ -155,6 +155,9 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
     if not y_true:
         raise ValueError("nothing to evaluate: no rows")
     labels = list(labels) if labels else sorted(set(y_true))
+    bad = next((i for i, v in enumerate(y_true) if v not in labels), None)
+    if bad is not None:  # a typo or another label scheme would otherwise count as a wrong answer
+        raise ValueError(f"row {bad}: gold label {y_true[bad]!r} is not one of the labels {labels}")
     show = labels + sorted(set(y_pred) - set(labels))
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=show, zero_division=0)
     per_class = {l: {"precision": float(p[i]), "recall": float(r[i]), "f1": float(f[i]), "support": int(s[i])}

@@ -25,11 +25,15 @@ def _item_from_mapping(r: dict, n: int) -> Item:
         raise InputError(f"row {n}: empty text")
     ts, te = r.get("target_start"), r.get("target_end")
     target = r.get("target")
+    if _missing(ts) != _missing(te):
+        raise InputError(f"row {n}: target_start and target_end go together (got {ts!r} and {te!r})")
     if _missing(ts):
         if _missing(target):
             raise InputError(f"row {n}: missing field 'target' (or 'target_start'/'target_end')")
         ts, te = _span(text, str(target))
     hs, he = r.get("holder_start"), r.get("holder_end")
+    if _missing(hs) != _missing(he):
+        raise InputError(f"row {n}: holder_start and holder_end go together (got {hs!r} and {he!r})")
     if not _missing(hs):
         hs, he = int(hs), int(he)
     elif not _missing(r.get("holder")) and r.get("holder"):
@@ -87,13 +91,26 @@ def as_items(X: Any) -> list[Item]:
 
 
 def labels_of(X: Any, y: Any, label_col: str = "label") -> list[str] | None:
-    """Labels from ``y`` or, when ``y`` is None, from the ``label`` column of a Dataset/DataFrame/dicts."""
+    """Labels from ``y`` or, when ``y`` is None, from the ``label`` column of a Dataset/DataFrame/dicts. A missing
+    label (None, NaN, empty) is an error naming its row, not a class called ``'nan'``.
+
+    >>> labels_of(None, ["favor", None])
+    Traceback (most recent call last):
+    ...
+    stance.encoding.InputError: row 1: missing label
+    """
     if y is not None:
-        return [str(v) for v in y]
-    if hasattr(X, "column_names") and label_col in X.column_names:
-        return [str(v) for v in X[:][label_col]]
-    if hasattr(X, "columns") and label_col in X.columns:
-        return [str(v) for v in X[label_col]]
-    if isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:
-        return [str(r[label_col]) for r in X]
-    return None
+        vals = list(y)
+    elif hasattr(X, "column_names") and label_col in X.column_names:
+        vals = list(X[:][label_col])
+    elif hasattr(X, "columns") and label_col in X.columns:
+        vals = list(X[label_col])
+    elif isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:
+        vals = [r.get(label_col) for r in X]
+    else:
+        return None
+    for i, v in enumerate(vals):
+        if v is None or type(v).__name__ == "NAType" or (isinstance(v, float) and v != v) or \
+                (isinstance(v, str) and not v.strip()):
+            raise InputError(f"row {i}: missing label")
+    return [str(v) for v in vals]

@@ -418,12 +418,16 @@ class StanceModel(nn.Module):
         if not cfg_file.exists():
             raise ModelError(f"{path}: not a stance model folder (no config.json)")
         try:
-            cfg = json.loads(cfg_file.read_text())
-        except json.JSONDecodeError as e:
+            cfg = json.loads(cfg_file.read_text(encoding="utf-8"))
+        except (json.JSONDecodeError, UnicodeDecodeError) as e:
             raise ModelError(f"{cfg_file}: corrupt config ({e})") from e
-        if cfg.get("format") != FORMAT:
-            raise ModelError(f"{path}: not a stance model folder (config format {cfg.get('format')!r}, "
+        if not isinstance(cfg, dict) or cfg.get("format") != FORMAT:
+            fmt = cfg.get("format") if isinstance(cfg, dict) else None
+            raise ModelError(f"{path}: not a stance model folder (config format {fmt!r}, "
                              f"expected {FORMAT!r}); a plain transformers model needs StanceClassifier(...).fit first")
+        lacking = [k for k in ("hyperparameters", "backbone", "tasks") if k not in cfg]
+        if lacking or not isinstance(cfg["tasks"], dict) or not isinstance(cfg["hyperparameters"], dict):
+            raise ModelError(f"{cfg_file}: corrupt config (missing or malformed {', '.join(lacking) or 'tasks'})")
         hp = cfg["hyperparameters"]
         if cfg["backbone"] is None:
             ecfg = dict(cfg["encoder_config"])

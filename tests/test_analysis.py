@@ -105,8 +105,13 @@ def test_edge_inputs(tmp_path):
     assert stance.analyze("the cat sat on the mat and slept.").actors == []
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("Caf\xe9 owners in Paris protested.".encode("latin-1"))
-    with pytest.raises(ValueError, match=r"latin1.txt: not UTF-8 text \(byte 0xe9 at offset 3\)"):
+    with pytest.raises(ValueError, match=r"latin1.txt:1: not UTF-8 text \(byte 0xe9 at column 4\)"):
         read_article(str(bad))
+    bad.write_text("Café owners in Paris protested.", encoding="utf-16")
+    with pytest.raises(ValueError, match=r"latin1.txt: UTF-16 text; convert it to UTF-8, e.g. iconv -f utf-16"):
+        read_article(str(bad))
+    with pytest.raises(ValueError, match="is a folder, not a file"):
+        read_article(str(tmp_path))
     binf = tmp_path / "x.bin"
     binf.write_bytes(b"\x00\x01\x02abc")
     with pytest.raises(ValueError, match="binary file"):

@@ -53,3 +53,22 @@ def test_the_article_count_of_attitude_articles_comes_from_the_run(tmp_path):
         r.pop("articles")
         r["n"] += 1  # an older run over rows the data set no longer has: its article count is not guessed
     assert "(their number not recorded by it)" in write_report(results, tmp_path).read_text()
+
+
+def test_a_skipped_data_set_keeps_its_earlier_figures_and_a_later_run_clears_the_skip(tmp_path):
+    from benchmarks.__main__ import merge
+
+    results = json.loads(RESULTS.read_text())
+    (tmp_path / "plots").mkdir()
+    dse = [r for r in results["accuracy"] if r.get("dataset") == "dse"]
+    assert any(r.get("paired_test") for r in dse)
+    skip = {"dataset": "dse", "split": "test", "skipped": "dse: missing file /nowhere/dse/test.txt"}
+    results["accuracy"] = merge(results["accuracy"], [skip])
+    assert [r for r in results["accuracy"] if r.get("dataset") == "dse" and r is not skip] == dse
+    text = write_report(results, tmp_path).read_text()
+    section = text.split("### dse (test)")[1].split("###")[0]
+    assert "Skipped by the latest run: dse: missing file" in section and "| default | model |" in section
+    again = [r for r in dse if not r.get("paired_test")]
+    results["accuracy"] = merge(results["accuracy"], again)
+    assert not [r for r in results["accuracy"] if "skipped" in r and r.get("dataset") == "dse"]
+    assert "Skipped" not in write_report(results, tmp_path).read_text().split("### dse (test)")[1].split("###")[0]

@@ -81,3 +81,35 @@ def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
     saved = StanceClassifier(task="attitude", model=said["saved"])  # the folder loads, with the classes it printed
     assert list(saved.predict_proba([("Anna praised the plan.", "Anna")]).shape) == [1, len(said["classes"])]
     assert said["classes"] == list(saved.classes_) and {"supportive", "critical"} <= set(said["classes"])
+
+
+def test_bad_files_are_named_with_their_line(tmp_path, capsys, tiny_model_dir):
+    def evaluate(f, task="attitude"):
+        rc = main(["evaluate", "--model", str(tiny_model_dir), "--data", str(f), "--task", task, "--n-boot", "0"])
+        return rc, capsys.readouterr()
+
+    good = "text,target,label\nBeijing is uneasy about the pact.,Beijing,uneasy\n"
+    f = tmp_path / "cp1252.csv"
+    f.write_bytes((good + "The caf\xe9 owner praised the plan.,owner,supportive\n").encode("cp1252"))
+    rc, out = evaluate(f)
+    assert rc == 2 and "cp1252.csv:3: not UTF-8 text (byte 0xe9 at column 8)" in out.err
+    f = tmp_path / "excel.csv"  # a byte-order mark, as Excel writes it, is not part of the first column's name
+    f.write_bytes(b"\xef\xbb\xbf" + good.encode())
+    assert evaluate(f)[0] == 0
+    f = tmp_path / "short.csv"
+    f.write_text(good + "The senator praised the plan.,senator\n")
+    rc, out = evaluate(f)
+    assert rc == 2 and "short.csv:3: 2 fields, the header has 3" in out.err
+    f = tmp_path / "header.csv"
+    f.write_text("text,target,label\n")
+    assert evaluate(f)[1].err.strip().endswith("header.csv: no rows")
+    f = tmp_path / "scalar.jsonl"
+    f.write_text(json.dumps({"text": "Putin smiled.", "target": "Putin", "label": "neutral"}) + "\n5\n")
+    assert "scalar.jsonl:2: expected a JSON object per line, got int" in evaluate(f)[1].err
+    rc, out = evaluate(tmp_path / "excel.csv", task="sentimnt")
+    assert rc == 2 and "--data needs --task, one of sentiment, stance, directed, attitude (got 'sentimnt')" in out.err
+    f = tmp_path / "pred.jsonl"
+    f.write_text("\n".join(json.dumps(r) for r in [{"text": "Putin smiled.", "target": "Putin"}, {},
+                                                    {"text": "   ", "target": "Putin"}]).replace("{}", ""))
+    assert main(["predict", str(f), "--model", str(tiny_model_dir), "--task", "attitude"]) == 2
+    assert "pred.jsonl:3: field 'text' is empty" in capsys.readouterr().err

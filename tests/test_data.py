@@ -155,3 +155,15 @@ def test_a_recipe_can_pin_the_attitude_rounds_it_read():
         rounds[r] for r in range(6, later + 1))
     assert len(upto6["attitude"].items) - len(upto5["attitude"].items) == 2 * rounds[6]
     assert len(upto5["sentiment"].items) == len(all_rounds["sentiment"].items)
+
+
+def test_a_label_typo_in_a_benchmark_file_names_file_and_line(tmp_path):
+    (tmp_path / "semeval2016").mkdir()
+    (tmp_path / "semeval2016" / "testdata-taskA-all-annotations.txt").write_text(
+        "ID\tTarget\tTweet\tStance\n1\tAtheism\tGod is great\tAGAINST\n2\tAtheism\tNo god\tAGAINS\n")
+    with pytest.raises(DataError, match=r"testdata-taskA-all-annotations.txt:3: stance 'AGAINS' is not FAVOR"):
+        load_dataset("semeval2016-a", "test", tmp_path)
+    (tmp_path / "persent").mkdir()
+    (tmp_path / "persent" / "dev.csv").write_text("DOC,ENTITY\nx,y\n")
+    with pytest.raises(DataError, match=r"dev.csv:2: missing column\(s\) \['DOCUMENT_INDEX'"):
+        load_dataset("persent", "dev", tmp_path)

@@ -44,6 +44,20 @@ def test_bad_spans_raise_with_row():
         Item("  ", 0, 1).validate(0)
 
 
+def test_half_spans_and_missing_labels_name_the_row():
+    import pandas as pd
+
+    from stance.inputs import as_items, labels_of
+
+    with pytest.raises(InputError, match=r"row 1: target_start and target_end go together \(got 4 and None\)"):
+        as_items([{"text": "Putin smiled.", "target": "Putin"}, {"text": "Putin smiled.", "target_start": 4}])
+    df = pd.DataFrame({"text": ["Putin smiled."] * 2, "target_start": [0, 0], "target_end": [5, None]})
+    with pytest.raises(InputError, match="row 1: target_start and target_end go together"):
+        as_items(df)
+    with pytest.raises(InputError, match="row 2: missing label"):
+        labels_of(pd.DataFrame({"text": ["a", "b", "c"], "label": ["favor", "none", None]}), None)
+
+
 def test_collate_dynamic_padding(tok):
     enc = encode(tok, [Item("a b c d e f", 0, 1), Item("a", 0, 1)])
     b = collate(enc)

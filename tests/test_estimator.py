@@ -50,6 +50,14 @@ def test_inputs_dataframe_dataset_and_dicts(base):
     np.testing.assert_allclose(p1, p3, atol=1e-6)
 
 
+def test_fit_refuses_empty_rows_and_unlabelled_dev_rows(base):
+    clf = StanceClassifier(task="attitude", model=base, epochs=1)
+    with pytest.raises(ValueError, match="at least one training row"):
+        clf.fit([], [])
+    with pytest.raises(ValueError, match="X_dev needs labels"):
+        clf.fit(ROWS, LABELS, X_dev=ROWS[:2])
+
+
 def test_unknown_label_needs_new_labels(base):
     clf = StanceClassifier(task="attitude", model=base, epochs=1)
     with pytest.raises(ValueError, match=r"row 1: label 'defiant' is not in the 'attitude' label set"):

@@ -94,3 +94,8 @@ def test_persent_is_scored_at_document_level_like_the_benchmarks():
     assert len(named) > 0.9 * len(rec.rows)
     assert all(r["text"][int(r["target_start"]):int(r["target_end"])] == r["target"] for r in named)
     assert max(len(r["text"]) for r in named) < 2000
+
+
+def test_a_gold_label_outside_the_label_set_is_an_error_naming_its_row():
+    with pytest.raises(ValueError, match=r"row 1: gold label 'Neutral' is not one of the labels"):
+        score_predictions(["neutral", "Neutral"], ["neutral", "neutral"], ["negative", "neutral", "positive"])

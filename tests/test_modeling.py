@@ -85,6 +85,15 @@ def test_corrupt_and_foreign_folders(tmp_path, tiny_model_dir):
     (bad / "config.json").write_text("{broken")
     with pytest.raises(ModelError, match="corrupt config"):
         StanceModel.load(bad)
+    (bad / "config.json").write_text("[1, 2, 3]")
+    with pytest.raises(ModelError, match="not a stance model folder"):
+        StanceModel.load(bad)
+    (bad / "config.json").write_text('{"format": "stance-model/1"}')
+    with pytest.raises(ModelError, match="config.json: corrupt config .missing or malformed hyperparameters"):
+        StanceModel.load(bad)
+    (bad / "config.json").write_text('{"format": "stance-model/1"}', encoding="utf-16")
+    with pytest.raises(ModelError, match="config.json: corrupt config"):
+        StanceModel.load(bad)
 
 
 def test_extend_labels_keeps_old_rows(tiny_model):
