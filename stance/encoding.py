@@ -64,7 +64,8 @@ def _token_range(offsets, start: int, end: int) -> tuple[int, int]:
 
 def encode(tokenizer, items: Sequence[Item], max_length: int = 128) -> list[Encoded]:
     """Encode items for the model (one tokenizer call for the whole list)."""
-    enc = tokenizer([it.text for it in items], add_special_tokens=False, return_offsets_mapping=True)
+    enc = tokenizer([it.text for it in items], add_special_tokens=False, return_offsets_mapping=True,
+                    verbose=False)  # passages longer than the model are windowed below, not cut
     topics = [it.topic for it in items if it.target_start is None]
     topic_ids = iter(tokenizer(topics, add_special_tokens=False)["input_ids"]) if topics else iter(())
     cls, sep, unk = tokenizer.cls_token_id, tokenizer.sep_token_id, tokenizer.unk_token_id

@@ -29,12 +29,20 @@ def test_holder_and_topic(tok):
     assert after == ["climate", "change"] and t.target_pos > 5
 
 
-def test_truncation_keeps_the_target(tok):
-    text = "word " * 300 + "Putin shrugged."
+def test_truncation_keeps_the_target(tok, caplog):
+    from transformers.utils import logging as hf_logging
+
+    text = "word " * 600 + "Putin shrugged."
     start = text.index("Putin")
-    e = encode(tok, [Item(text, start, start + 5)], max_length=64)[0]
+    hf_logging.enable_propagation()  # transformers' records reach caplog
+    try:
+        e = encode(tok, [Item(text, start, start + 5)], max_length=64)[0]
+    finally:
+        hf_logging.disable_propagation()
     assert len(e.input_ids) == 64 and e.truncated
     assert tok.convert_ids_to_tokens(e.input_ids[e.target_pos + 1]) == "putin"
+    # windowed on purpose: no warning from the tokenizer that the model would fail on the whole sentence
+    assert "sequence length is longer" not in caplog.text
 
 
 def test_bad_spans_raise_with_row():
