@@ -1,6 +1,6 @@
 """Add an attitude label of your own ("defiant") with a few dozen examples, through the same ``fit`` API.
 
-    .venv/bin/python examples/few_shot_defiant.py            # about 2 minutes on a laptop CPU
+    .venv/bin/python examples/few_shot_defiant.py            # under a minute on a 2-core CPU
 
 The shipped model's attitude head gets one more output; the old labels keep what they learned, and the adapters
 are fine-tuned on your examples (10% held out for early stopping and calibration).
@@ -14,9 +14,13 @@ import stance
 HERE = Path(__file__).parent
 
 examples = pd.read_json(HERE / "defiant.jsonl", lines=True)
-clf = stance.StanceClassifier(task="attitude", model="default", new_labels=True, epochs=4, learning_rate=5e-4)
+# small batches: with 54 rows, batches of 32 would give early stopping two steps an epoch to judge by
+clf = stance.StanceClassifier(task="attitude", model="default", new_labels=True, epochs=4, learning_rate=5e-4,
+                              batch_size=8)
 clf.fit(examples)  # text / target / label columns
-print("labels:", list(clf.classes_))
+print("labels:", [str(c) for c in clf.classes_])
+seen = clf.predict(examples)
+print(f"training rows predicted right: {(seen == examples['label']).mean():.0%}")
 
 tests = [("The mayor refused to close the market, saying she would not bow to pressure from the ministry.", "mayor"),
          ("The ministry voiced concern about crowds at the market.", "ministry")]
