@@ -139,6 +139,28 @@ class ActorFinder:
     def __init__(self, aliases: dict[str, list[str]] | None = None):
         self.table = AliasTable(aliases)
         self._title_words = {w for t in self.table.titles for w in t.split()}
+        # a user's own forms are also found where NER tags nothing ("the bloc"): as whole words, case-insensitive
+        # (all-caps acronyms as written)
+        forms = sorted({f for canon, fs in (aliases or {}).items() for f in [canon, *fs] if f.strip()},
+                       key=len, reverse=True)
+        self._user_forms = [re.compile(r"(?<!\w)" + re.escape(f) + r"(?!\w)",
+                                       0 if f.isupper() and len(f) <= 6 else re.IGNORECASE) for f in forms]
+
+    def _user_mentions(self, text: str, sentences: list[tuple[int, int]], taken: list[RawMention]):
+        """Mentions of the user's alias forms that no NER span covers."""
+        spans = [(m.start, m.end) for m in taken]
+        found: list[RawMention] = []
+        for rx in self._user_forms:
+            for hit in rx.finditer(text):
+                s, e = hit.span()
+                if any(s < b and a < e for a, b in spans):
+                    continue
+                sent = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
+                if sent is None:
+                    continue
+                spans.append((s, e))
+                found.append(RawMention(hit.group(), s, e, sent, "actor", "ORG", hit.group()))
+        return found
 
     def _title_start(self, doc, i: int) -> int:
         """Token index where the titles in front of a person name begin ("Chinese Foreign Minister Wang Yi")."""
@@ -213,6 +235,8 @@ class ActorFinder:
             for t in doc:
                 if t.lower_ in PRONOUNS and t.pos_ == "PRON":
                     pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0)))
+        if self._user_forms:
+            raw += self._user_mentions(text, sentences, raw)
         actors = self._group(raw)
         self._resolve_pronouns(actors, pronouns, text)
         kept = [a for a in actors if any(m.role in ("actor", "pronoun") for m in a.mentions)]

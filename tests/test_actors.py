@@ -55,3 +55,13 @@ def test_blocks_bound_memory_and_cover_text():
     parts = list(blocks(text, limit=2000))
     assert all(len(p) <= 2000 for _, p in parts)
     assert "".join(p for _, p in parts) == text
+
+
+def test_a_users_alias_is_found_where_ner_tags_nothing():
+    text = ("The European Union agreed on new sanctions. Diplomats said the bloc was determined. "
+            "The Bloc's envoy left; trade blocks stayed.")
+    _, actors = ActorFinder({"European Union": ["the bloc"]})(text)
+    eu = next(a for a in actors if a.name == "European Union")
+    assert [(m.text, m.start) for m in eu.mentions] == [("European Union", 4), ("the bloc", 59), ("The Bloc", 84)]
+    _, plain = ActorFinder()(text)  # the shipped tables alone know no "bloc"
+    assert [m.text for m in next(a for a in plain if a.name == "European Union").mentions] == ["European Union"]
