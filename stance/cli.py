@@ -95,6 +95,7 @@ def cmd_train(a) -> int:
         if a.dev else None
     clf = StanceClassifier(task=a.task, model=a.model, labels=a.labels.split(",") if a.labels else None,
                            new_labels=a.new_labels, epochs=a.epochs, learning_rate=a.learning_rate,
+                           batch_size=a.batch_size,
                            log_file=str(Path(a.out) / "train.log"), progress=not a.quiet)
     clf.fit(ds, X_dev=dev)
     clf.save(a.out)
@@ -173,12 +174,12 @@ def build_parser() -> argparse.ArgumentParser:
     ev.set_defaults(func=cmd_evaluate)
 
     pr = sub.add_parser("predict", help="score (text, target) rows from a CSV/JSONL file or JSONL on stdin")
-    pr.add_argument("input", nargs="?", help="file (default: stdin)")
-    pr.add_argument("--task", default="sentiment")
-    pr.add_argument("--model", default="default")
+    pr.add_argument("input", nargs="?", help="CSV or JSONL file (default: JSONL on stdin)")
+    pr.add_argument("--task", default="sentiment", help="sentiment (default), stance, directed, attitude")
+    pr.add_argument("--model", default="default", help="shipped model name or model folder (default: default)")
     pr.add_argument("--text-col", default="text")
-    pr.add_argument("--target-col", default="target")
-    pr.add_argument("-o", "--output")
+    pr.add_argument("--target-col", default="target", help="the target's string: found in the text, else a topic")
+    pr.add_argument("-o", "--output", help="JSONL out, one line per row: label, score, scores (default: stdout)")
     pr.set_defaults(func=cmd_predict)
 
     tr = sub.add_parser("train", help="fine-tune on your own labelled CSV/JSONL")
@@ -189,6 +190,7 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--labels", help="comma-separated label set of a new head")
     tr.add_argument("--new-labels", action="store_true", help="allow labels outside the head's label set")
     tr.add_argument("--epochs", type=float, default=3.0)
+    tr.add_argument("--batch-size", type=int, default=32, help="smaller for a few dozen rows (e.g. 8)")
     tr.add_argument("--learning-rate", type=float, default=8e-4)
     tr.add_argument("--text-col", default="text")
     tr.add_argument("--target-col", default="target")
