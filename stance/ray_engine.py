@@ -1,4 +1,5 @@
-"""Corpus scoring on Ray Data (``pip install 'stance[ray]'``): the same rows as the local engine.
+"""Corpus scoring on Ray Data (``pip install -e '.[ray]'`` in a checkout of this repository): the same rows as the
+local engine.
 
 Records are read and checked on the driver (bad records go to ``errors.jsonl`` as locally), handed to Ray in
 blocks, scored by ``map_batches`` over a pool of actors that each load the model once, and written as Parquet
@@ -49,7 +50,8 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
     try:
         import ray
     except ImportError as e:
-        raise CorpusError("engine 'ray' needs Ray Data: pip install 'stance[ray]'") from e
+        raise CorpusError("engine 'ray' needs Ray Data: pip install -e '.[ray]' in a checkout of this "
+                          "repository") from e
     if fmt != "parquet":
         raise CorpusError("engine 'ray' writes Parquet; use --format parquet (or the local engine for jsonl/csv)")
     from .estimator import resolve_model
