@@ -16,6 +16,7 @@ from pathlib import Path
 import numpy as np
 
 from .actors import ActorFinder
+from .backbone import ModelError
 from .encoding import Item, encode
 from .estimator import DEFAULT_MODEL, load_model
 from .labels import NEUTRAL_LABEL
@@ -215,6 +216,28 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
     return _Prepared(text, sentences, groups, pairs, items)
 
 
+def analysis_models(model: str = DEFAULT_MODEL, attitude_model: str | None = None):
+    """The (main, attitude) models ``analyze`` uses, loaded and checked for the heads it needs: the main model a
+    sentiment head, and an attitude head unless ``attitude_model`` (then with one, of the same labels) gives the
+    attitudes. A model that cannot serve is a :class:`~stance.backbone.ModelError` naming it, before any encoder
+    pass (corpus scoring calls this before it writes anything)."""
+    m = load_model(model)
+    if "sentiment" not in m.labels:
+        raise ModelError(f"model {model!r} has no sentiment head (tasks: {sorted(m.labels)}); analyze needs one. "
+                         f"To take attitudes from it, pass it as attitude_model")
+    am = load_model(attitude_model) if attitude_model else None
+    if am is None and "attitude" not in m.labels:
+        raise ModelError(f"model {model!r} has no attitude head (tasks: {sorted(m.labels)}); pass an attitude_model "
+                         f"that has one, e.g. attitude_model='default'")
+    if am is not None:
+        if "attitude" not in am.labels:
+            raise ModelError(f"attitude_model {attitude_model!r} has no attitude head (tasks: {sorted(am.labels)})")
+        if "attitude" in m.labels and am.labels["attitude"] != m.labels["attitude"]:
+            raise ModelError(f"attitude_model {attitude_model!r} has attitude labels {am.labels['attitude']}, "
+                             f"the main model {m.labels['attitude']}")
+    return m, am
+
+
 def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAULT_MODEL,
                  aliases: dict[str, list[str]] | None = None, batch_size: int = 64,
                  attitude_model: str | None = None) -> list[ArticleAnalysis]:
@@ -225,20 +248,7 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     all_items = [it for p in preps for it in p.items]
     if not all_items:
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
-    m = load_model(model)
-    if "sentiment" not in m.labels:
-        raise ValueError(f"model {model!r} has no sentiment head (tasks: {sorted(m.labels)}); analyze needs one. "
-                         f"To take attitudes from it, pass it as attitude_model")
-    am = load_model(attitude_model) if attitude_model else None
-    if am is None and "attitude" not in m.labels:
-        raise ValueError(f"model {model!r} has no attitude head (tasks: {sorted(m.labels)}); pass an attitude_model "
-                         f"that has one, e.g. attitude_model='default'")
-    if am is not None:  # refused before any encoder pass
-        if "attitude" not in am.labels:
-            raise ValueError(f"attitude_model {attitude_model!r} has no attitude head (tasks: {sorted(am.labels)})")
-        if "attitude" in m.labels and am.labels["attitude"] != m.labels["attitude"]:
-            raise ValueError(f"attitude_model {attitude_model!r} has attitude labels {am.labels['attitude']}, "
-                             f"the main model {m.labels['attitude']}")
+    m, am = analysis_models(model, attitude_model)
     # an ensemble that holds the main model ("default+mpnet-attitude") takes that member's attitudes from the main
     # pass instead of running it again
     shared = [k for k, x in enumerate(getattr(am, "members", ())) if x is m]

@@ -213,7 +213,8 @@ def build_parser() -> argparse.ArgumentParser:
     sc.add_argument("--ray-address", help="an existing Ray cluster (default: start a local one)")
     sc.add_argument("--batch-articles", type=int, default=64, help="articles per encoder batch group")
     sc.add_argument("--chunk-articles", type=int, default=256, help="articles per committed output chunk")
-    sc.add_argument("--errors", help="errors file (default OUTPUT.errors.jsonl)")
+    sc.add_argument("--errors", help="also write every error record to this one JSONL file (they are always in "
+                                     "OUTPUT/errors-*.jsonl)")
     sc.add_argument("--quiet", action="store_true")
     sc.set_defaults(func=cmd_score)
     return p

@@ -7,7 +7,9 @@
 
 Output is a folder: ``part-NNNNNN.<fmt>`` chunks committed by atomic rename, ``errors-NNNNNN.jsonl`` with the
 records that could not be scored (line number and reason), ``stats-NNNNNN.json`` and ``manifest.json``. A run
-killed at any moment and started again with the same command scores every article exactly once.
+killed at any moment and started again with the same command scores every article exactly once. A missing column or
+a model that cannot score (broken, or lacking a head) is refused before anything is written; a failure of the model
+or the machine during the run stops it (:class:`ScoringStopped`) without committing the chunk it was in.
 """
 from __future__ import annotations
 
@@ -15,18 +17,22 @@ import csv
 import hashlib
 import json
 import os
+import re
 import time
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .analysis import analyze_many
+from .analysis import analysis_models, analyze_many
+from .backbone import ModelError
 from .estimator import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
 COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude", "attitude_score", "sentiment",
            "sentiment_score", "stance", "stance_score", "topic", "evidence"]
 EVIDENCE_KEPT = 3
+# bytes that are not UTF-8, as the "surrogateescape" error handler decodes them (U+DC80..U+DCFF, one per byte)
+_NOT_UTF8 = re.compile("[\udc80-\udcff]")
 
 
 @dataclass
@@ -40,6 +46,11 @@ class Record:
 
 class CorpusError(ValueError):
     """The corpus or the output folder cannot be used; the message says why."""
+
+
+class ScoringStopped(CorpusError):
+    """A failure of the model or the machine, not of one article, stopped scoring (it would fail every article
+    alike); the message names the article it hit and the cause."""
 
 
 # -- input ---------------------------------------------------------------------------------------------------------
@@ -66,6 +77,77 @@ def _norm(article_id, text, seq, where) -> Record:
     return Record(seq, where, str(article_id), text)
 
 
+def _undecodable(text: str) -> tuple[int, int] | None:
+    """(byte value, 0-based character index) of the first byte of ``text`` that was not UTF-8, as decoded with
+    errors="surrogateescape"; None when it all was."""
+    m = _NOT_UTF8.search(text)
+    return (ord(m.group()) - 0xDC00, m.start()) if m else None
+
+
+def _jsonl_records(path: Path, text_column: str, id_column: str) -> Iterator[Record]:
+    """Records of a JSONL file, one per non-blank line; a line that is not UTF-8 or not a JSON object is an error
+    record naming it. A byte-order mark at the start is skipped."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as f:
+        for i, line in enumerate(f):
+            if not line.strip():
+                continue
+            where = f"line {i + 1}"
+            bad = _undecodable(line)
+            if bad:
+                yield Record(i, where, error=f"not UTF-8 (byte 0x{bad[0]:02x} at column {bad[1] + 1})")
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as e:
+                yield Record(i, where, error=f"malformed JSON ({e.msg})")
+                continue
+            if not isinstance(obj, dict):
+                yield Record(i, where, error="not a JSON object")
+                continue
+            yield _norm(obj.get(id_column), obj.get(text_column), i, where)
+
+
+def _csv_undecodable(row: dict) -> str | None:
+    """Why a CSV row is not UTF-8 (the byte and the field it is in), or None when it is."""
+    for name, value in row.items():
+        for v in value if isinstance(value, list) else [value]:  # a list: the fields beyond the header's
+            bad = _undecodable(v) if isinstance(v, str) else None
+            if bad:
+                field = f"field {name!r}" if name is not None else "a field beyond the header's"
+                return f"not UTF-8 (byte 0x{bad[0]:02x} in {field}, character {bad[1] + 1})"
+    return None
+
+
+def _csv_header(path: Path, reader: csv.DictReader, text_column: str, id_column: str) -> None:
+    """Refuse a CSV header that is not UTF-8 or lacks the id or text column, naming the file and the problem."""
+    names = reader.fieldnames or []
+    bad = next((n for n in names if _undecodable(n)), None)
+    if bad is not None:
+        raise CorpusError(f"{path}: line {reader.line_num} (the header) is not UTF-8 (byte "
+                          f"0x{_undecodable(bad)[0]:02x} in column name {bad.encode('utf-8', 'surrogateescape')!r}); "
+                          f"save the file as UTF-8, e.g. iconv -f cp1252 -t utf-8")
+    missing = {text_column, id_column} - set(names)
+    if missing:
+        raise CorpusError(f"{path}: no column(s) {sorted(missing)}; columns are {reader.fieldnames} "
+                          f"(set --text-col / --id-col)")
+
+
+def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Record]:
+    """Records of a CSV file with a header; a row that is not UTF-8 is an error record naming its line and field. A
+    byte-order mark at the start (Excel's "CSV UTF-8") is skipped."""
+    with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
+        reader = csv.DictReader(f)
+        _csv_header(path, reader, text_column, id_column)
+        for i, row in enumerate(reader):
+            where = f"line {reader.line_num}"
+            error = _csv_undecodable(row)
+            if error:
+                aid = row.get(id_column)
+                yield Record(i, where, aid if aid and not _undecodable(aid) else None, error=error)
+            else:
+                yield _norm(row.get(id_column), row.get(text_column), i, where)
+
+
 def read_records(path: str | os.PathLike, text_column: str = "text", id_column: str = "id") -> Iterator[Record]:
     """Stream the input's records, good and bad, in a fixed order."""
     path = Path(path)
@@ -73,28 +155,9 @@ def read_records(path: str | os.PathLike, text_column: str = "text", id_column: 
         raise CorpusError(f"{path}: no such file or folder")
     kind = _input_kind(path)
     if kind == "jsonl":
-        with path.open(encoding="utf-8", errors="replace") as f:
-            for i, line in enumerate(f):
-                if not line.strip():
-                    continue
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError as e:
-                    yield Record(i, f"line {i + 1}", error=f"malformed JSON ({e.msg})")
-                    continue
-                if not isinstance(obj, dict):
-                    yield Record(i, f"line {i + 1}", error="not a JSON object")
-                    continue
-                yield _norm(obj.get(id_column), obj.get(text_column), i, f"line {i + 1}")
+        yield from _jsonl_records(path, text_column, id_column)
     elif kind == "csv":
-        with path.open(encoding="utf-8", errors="replace", newline="") as f:
-            reader = csv.DictReader(f)
-            missing = {text_column, id_column} - set(reader.fieldnames or [])
-            if missing:
-                raise CorpusError(f"{path}: no column(s) {sorted(missing)}; columns are {reader.fieldnames} "
-                                  f"(set --text-col / --id-col)")
-            for i, row in enumerate(reader):
-                yield _norm(row.get(id_column), row.get(text_column), i, f"line {reader.line_num}")
+        yield from _csv_records(path, text_column, id_column)
     elif kind == "parquet":
         import pyarrow.parquet as pq
 
@@ -152,8 +215,45 @@ def actor_rows(article_id: str, res) -> list[dict]:
     return rows
 
 
+def _out_of_memory(e: BaseException) -> bool:
+    return isinstance(e, MemoryError) or type(e).__name__ == "OutOfMemoryError"  # torch.cuda.OutOfMemoryError
+
+
+def _model_failure(e: BaseException) -> bool:
+    """Whether an exception of analyze_many is the model's or the machine's (a model that does not load or lacks a
+    head, no memory left), which would fail every article alike, rather than the article's own."""
+    return isinstance(e, ModelError) or _out_of_memory(e)
+
+
+def _stopped(r: Record, e: BaseException) -> ScoringStopped:
+    hint = "; lower batch_articles (--batch-articles) or free memory" if _out_of_memory(e) else ""
+    return ScoringStopped(f"scoring stopped at {r.where} (id {r.article_id}) by a failure that is not the article's "
+                          f"but the model's or the machine's{hint}: {type(e).__name__}: {e}")
+
+
+def _analyze_batch(part: list[Record], topic: str | None, model: str, attitude_model: str | None) -> list:
+    """analyze_many over a batch of good records: a result or, for an article that could not be analysed, its
+    exception, per record. When the batch fails it is retried one by one, so one bad article does not sink its
+    batch (and a batch that ran out of memory gets its articles alone); a model failure raises ScoringStopped."""
+    try:
+        return analyze_many([r.text for r in part], topic, model, attitude_model=attitude_model)
+    except Exception as e:  # noqa: BLE001 - retried one by one below
+        if _model_failure(e) and not _out_of_memory(e):
+            raise _stopped(part[0], e) from e
+    results: list = []
+    for r in part:
+        try:
+            results.append(analyze_many([r.text], topic, model, attitude_model=attitude_model)[0])
+        except Exception as e:  # noqa: BLE001 - reported per article in the errors file
+            if _model_failure(e):
+                raise _stopped(r, e) from e
+            results.append(e)
+    return results
+
+
 def score_records(records: list[Record], topic, model, batch_articles: int = 64, attitude_model: str | None = None):
-    """Score good records in batches of articles; return (rows, errors, stats)."""
+    """Score good records in batches of articles; return (rows, errors, stats). A record that cannot be scored is
+    an error; a failure of the model or the machine raises ScoringStopped instead."""
     rows, errors = [], []
     stats = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
     good = []
@@ -168,15 +268,7 @@ def score_records(records: list[Record], topic, model, batch_articles: int = 64,
             good.append(r)
     for i in range(0, len(good), batch_articles):
         part = good[i:i + batch_articles]
-        try:
-            results = analyze_many([r.text for r in part], topic, model, attitude_model=attitude_model)
-        except Exception:  # one bad article must not sink its batch: retry one by one
-            results = []
-            for r in part:
-                try:
-                    results.append(analyze_many([r.text], topic, model, attitude_model=attitude_model)[0])
-                except Exception as e:  # noqa: BLE001 - reported per article in the errors file
-                    results.append(e)
+        results = _analyze_batch(part, topic, model, attitude_model)
         for r, res in zip(part, results):
             if isinstance(res, Exception):
                 errors.append({"where": r.where, "article_id": r.article_id,
@@ -272,6 +364,10 @@ def read_scores(path: str | os.PathLike):
     path = Path(path)
     parts = sorted(path.glob("part-*"))
     parts = [p for p in parts if not p.name.endswith(".tmp")]
+    if not parts and (path / "ray").is_dir():  # written by engine="ray"
+        from .ray_engine import read_ray_output
+
+        return read_ray_output(path)
     if not parts:
         return pd.DataFrame(columns=COLUMNS)
     fmt = parts[0].suffix.lstrip(".")
@@ -305,6 +401,49 @@ def _fingerprint(path: Path) -> dict:
     return {"path": str(path.resolve()), "bytes": st.st_size, "head_sha1": head}
 
 
+def _check_input(src: Path, text_column: str, id_column: str) -> None:
+    """Read the input's header and first record, so that a missing column (or an unreadable header) is refused
+    before the output folder is made."""
+    if not src.exists():
+        raise CorpusError(f"{src}: no such file or folder")
+    records = read_records(src, text_column, id_column)
+    try:
+        next(records, None)
+    finally:
+        records.close()
+
+
+def _check_models(model: str, attitude_model: str | None = None) -> None:
+    """Load the model(s) and check their heads (:func:`stance.analysis.analysis_models`): a broken or unsuitable
+    model is refused (ModelError naming it) before any output is written."""
+    analysis_models(model, attitude_model)
+
+
+def _committed(out: Path) -> list[Path]:
+    """The chunks committed in an output folder (of any format)."""
+    return [p for p in out.glob("part-*") if not p.name.endswith(".tmp")]
+
+
+def _open_output(out: Path, manifest: dict) -> None:
+    """Make the output folder and write its manifest, or check that the folder holds a run with the same settings
+    (a resumed run). A run with other settings that committed no chunk yet (one stopped at its start) is replaced,
+    with what it left; one that did is refused, as resuming it would mix two kinds of scores."""
+    out.mkdir(parents=True, exist_ok=True)
+    mpath = out / "manifest.json"
+    if mpath.exists():
+        old = json.loads(mpath.read_text())
+        diff = sorted(k for k in set(manifest) if old.get(k) != manifest.get(k))
+        if not diff:
+            return
+        if _committed(out):
+            raise CorpusError(f"{out} holds a run with other settings ({', '.join(diff)} differ: "
+                              + "; ".join(f"{k}: {old.get(k)!r} -> {manifest.get(k)!r}" for k in diff)
+                              + "). Resume with the same settings, or choose a new output folder.")
+        for stale in [*out.glob("errors-*.jsonl"), *out.glob("stats-*.json")]:  # of chunks never committed
+            stale.unlink()
+    _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "running"}, indent=1)))
+
+
 def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str | None = None,
                  model: str = DEFAULT_MODEL, text_column: str = "text", id_column: str = "id",
                  output_format: str | None = None, engine: str = "local", batch_articles: int = 64,
@@ -314,7 +453,8 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
 
     Input: JSONL, CSV or Parquet with ``text_column`` and ``id_column``, or a folder of ``.txt`` files (the id is
     the file's path without ``.txt``). ``output_format`` is parquet (default), jsonl or csv. ``engine="ray"``
-    runs on Ray Data (``pip install 'stance[ray]'``), on ``ray_address`` or a local Ray. ``attitude_model``
+    runs on Ray Data (``pip install -e '.[ray]'`` in a checkout), on ``ray_address`` or a local Ray (its rows in
+    ``output/ray/``; :func:`read_scores` reads both layouts). ``attitude_model``
     takes the attitudes from another model, as in :func:`stance.analyze`.
     """
     src, out = Path(input), Path(output)
@@ -322,32 +462,23 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
                             else "parquet")
     if fmt not in FORMATS:
         raise CorpusError(f"unknown output format {fmt!r}; use one of {FORMATS}")
-    if engine == "ray":
+    if engine not in ("local", "ray"):
+        raise CorpusError(f"unknown engine {engine!r}; use local or ray")
+    _check_input(src, text_column, id_column)
+    if engine == "ray":  # the driver checks the models once too: a broken one fails here, not in every worker
+        _check_models(model, attitude_model)
         from .ray_engine import score_corpus_ray
 
         return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address,
                                 attitude_model=attitude_model)
-    if engine != "local":
-        raise CorpusError(f"unknown engine {engine!r}; use local or ray")
-    if not src.exists():
-        raise CorpusError(f"{src}: no such file or folder")
-    _input_kind(src)
     _limit_arenas()
+    _check_models(model, attitude_model)
     manifest = {"version": 1, "input": _fingerprint(src), "model": resolve_model(model),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
                 "chunk_articles": chunk_articles,
                 "attitude_model": resolve_model(attitude_model) if attitude_model else None}
-    out.mkdir(parents=True, exist_ok=True)
+    _open_output(out, manifest)
     mpath = out / "manifest.json"
-    if mpath.exists():
-        old = json.loads(mpath.read_text())
-        diff = sorted(k for k in set(manifest) if old.get(k) != manifest.get(k))
-        if diff:
-            raise CorpusError(f"{out} holds a run with other settings ({', '.join(diff)} differ: "
-                              + "; ".join(f"{k}: {old.get(k)!r} -> {manifest.get(k)!r}" for k in diff)
-                              + "). Resume with the same settings, or choose a new output folder.")
-    else:
-        _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "running"}, indent=1)))
     for tmp in out.glob("*.tmp"):
         tmp.unlink()
     done = {int(p.name.split("-")[1].split(".")[0]) for p in out.glob(f"part-*.{fmt}")}
@@ -360,7 +491,11 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     t0 = time.perf_counter()
 
     def commit(chunk: int, recs: list[Record]):
-        rows, errs, stats = score_records(recs, topic, model, batch_articles, attitude_model)
+        try:
+            rows, errs, stats = score_records(recs, topic, model, batch_articles, attitude_model)
+        except ScoringStopped as e:
+            raise ScoringStopped(f"{src}, {e}. The {len(_committed(out))} chunk(s) committed before it are kept in "
+                                 f"{out}: fix the cause and run the same command again to resume") from e
         _atomic_write(out / f"errors-{chunk:06d}.jsonl",
                       lambda p: p.write_text("".join(json.dumps(e, ensure_ascii=False) + "\n" for e in errs)))
         _atomic_write(out / f"stats-{chunk:06d}.json", lambda p: p.write_text(json.dumps(stats)))
@@ -369,23 +504,25 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
 
     buf: list[Record] = []
     chunk = 0
-    for rec in read_records(src, text_column, id_column):
-        c = rec.seq // chunk_articles
-        if c != chunk and buf:
-            commit(chunk, buf)
-            buf = []
-        chunk = c
-        if c in done:
+    try:
+        for rec in read_records(src, text_column, id_column):
+            c = rec.seq // chunk_articles
+            if c != chunk and buf:
+                commit(chunk, buf)
+                buf = []
+            chunk = c
+            if c in done:
+                if bar:
+                    bar.update(1)
+                continue
+            buf.append(rec)
             if bar:
                 bar.update(1)
-            continue
-        buf.append(rec)
+        if buf:
+            commit(chunk, buf)
+    finally:
         if bar:
-            bar.update(1)
-    if buf:
-        commit(chunk, buf)
-    if bar:
-        bar.close()
+            bar.close()
     summary = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
     for p in sorted(out.glob("stats-*.json")):
         if (out / f"part-{p.name[6:12]}.{fmt}").exists():

@@ -159,8 +159,7 @@ def test_attitude_model_gives_the_attitude_columns(tmp_path, tiny_model_dir):
 
 @pytest.mark.slow
 def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
-    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install 'stance[ray]'")
-    from stance.ray_engine import read_ray_output
+    ray = pytest.importorskip("ray", reason="Ray is an optional extra: pip install -e '.[ray]'")
 
     write_corpus(tmp_path / "in.jsonl", 12)
     local = score_corpus(tmp_path / "in.jsonl", tmp_path / "local", model=str(tiny_model_dir), progress=False)
@@ -173,7 +172,7 @@ def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
     assert {k: remote[k] for k in ("scored", "skipped", "failed", "rows")} == \
         {k: local[k] for k in ("scored", "skipped", "failed", "rows")}
     a = read_scores(tmp_path / "local").sort_values(["article_id", "actor"]).reset_index(drop=True)
-    b = read_ray_output(tmp_path / "ray").sort_values(["article_id", "actor"]).reset_index(drop=True)
+    b = read_scores(tmp_path / "ray").sort_values(["article_id", "actor"]).reset_index(drop=True)
     cols = ["article_id", "actor", "actor_type", "attitude", "sentiment"]
     assert (a[cols].values == b[cols].values).all()
     assert (a["attitude_score"] - b["attitude_score"]).abs().max() < 1e-3
@@ -198,3 +197,147 @@ def test_a_batch_of_articles_gives_each_article_its_own_scores(tiny_model_dir):
                                            list(getattr(b, lab).scores.values()), atol=1e-3)
             assert [(e.start, e.end) for e in a.evidence] == [(e.start, e.end) for e in b.evidence]
     assert sum(len(r.actors) for r in many) >= 5
+
+
+def truncated_copy(model_dir, dest):
+    """A copy of a model folder whose adapter weights are cut in half (a broken download or copy)."""
+    import shutil
+
+    shutil.copytree(model_dir, dest)
+    data = (dest / "adapter.safetensors").read_bytes()
+    (dest / "adapter.safetensors").write_bytes(data[:len(data) // 2])
+    return dest
+
+
+def test_a_broken_model_is_refused_before_any_output(tmp_path, tiny_model_dir, capsys):
+    from stance.backbone import ModelError
+    from stance.cli import main
+    from stance.labels import TASK_LABELS
+    from stance.modeling import StanceModel
+
+    write_corpus(tmp_path / "in.jsonl", 6, bad=False)
+    broken = truncated_copy(tiny_model_dir, tmp_path / "broken")
+    for tasks in (("stance", "attitude"), ("sentiment", "stance")):
+        StanceModel.tiny({t: TASK_LABELS[t] for t in tasks}).save(tmp_path / "-".join(tasks))
+    cases = [({"model": str(broken)}, "adapter.safetensors: missing or corrupt"),
+             ({"model": str(tmp_path / "stance-attitude")}, "has no sentiment head"),
+             ({"model": str(tmp_path / "sentiment-stance")}, "has no attitude head"),
+             ({"model": str(tiny_model_dir), "attitude_model": str(tmp_path / "sentiment-stance")},
+              "attitude_model .* has no attitude head")]
+    out = tmp_path / "out"
+    for kw, msg in cases:  # each one at once, not after failing every article one by one
+        with pytest.raises(ModelError, match=msg):
+            score_corpus(tmp_path / "in.jsonl", out, progress=False, chunk_articles=4, **kw)
+        assert not out.exists()  # no manifest, no (empty) chunk committed as done
+    with pytest.raises(ModelError, match="missing or corrupt"):  # the Ray engine's driver checks first too
+        score_corpus(tmp_path / "in.jsonl", out, progress=False, engine="ray", model=str(broken))
+    assert not out.exists()
+    rc = main(["score", str(tmp_path / "in.jsonl"), "-o", str(out), "--model", str(broken), "--quiet"])
+    assert rc == 2 and "missing or corrupt adapter weights" in capsys.readouterr().err and not out.exists()
+    s = score_corpus(tmp_path / "in.jsonl", out, model=str(tiny_model_dir), progress=False, chunk_articles=4)
+    assert (s["scored"], s["failed"]) == (6, 0) and len(read_scores(out)) == s["rows"] > 0
+
+
+@pytest.mark.parametrize("failure", ["model", "head", "memory"])
+def test_a_model_failure_mid_run_stops_the_run_and_a_rerun_resumes(tmp_path, tiny_model_dir, monkeypatch, failure):
+    import stance.corpus as corpus
+    from stance.backbone import ModelError
+
+    error = {"model": ModelError(f"{tiny_model_dir}/adapter.safetensors: missing or corrupt adapter weights"),
+             "head": ModelError(f"model {str(tiny_model_dir)!r} has no sentiment head (tasks: ['stance'])"),
+             "memory": MemoryError()}[failure]
+    real, fail = corpus.analyze_many, {"with": error}
+
+    def analyze_many(texts, *a, **kw):  # fails whenever article a5 (line 6) is in the batch
+        if fail["with"] is not None and any(t.endswith(" Item 5.") for t in texts):
+            raise fail["with"]
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(corpus, "analyze_many", analyze_many)
+    write_corpus(tmp_path / "in.jsonl", 10, bad=False)
+    out = tmp_path / "out"
+    kw = {"model": str(tiny_model_dir), "progress": False, "chunk_articles": 4, "batch_articles": 4}
+    # the batch a4..a7 fails as a whole; out of memory, its articles are tried alone and a5 fails
+    at = r"line 6 \(id a5\)" if failure == "memory" else r"line 5 \(id a4\)"
+    with pytest.raises(CorpusError, match=f"stopped at {at}.*{type(error).__name__}.*1 chunk") as stopped:
+        score_corpus(tmp_path / "in.jsonl", out, **kw)
+    assert stopped.typename == "ScoringStopped"
+    assert sorted(p.name for p in out.glob("part-*")) == ["part-000000.parquet"]  # chunk 1 is not committed
+    assert json.loads((out / "manifest.json").read_text())["status"] == "running"
+    fail["with"] = None  # the model is fixed: the rerun scores what was left
+    s = score_corpus(tmp_path / "in.jsonl", out, **kw)
+    assert (s["scored"], s["failed"]) == (10, 0)
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "clean", **kw)
+    assert key(read_scores(out)) == key(read_scores(tmp_path / "clean"))  # nothing lost, nothing twice
+
+
+def test_an_article_that_fails_alone_is_still_recorded(tmp_path, tiny_model_dir, monkeypatch):
+    import stance.corpus as corpus
+
+    real = corpus.analyze_many
+
+    def analyze_many(texts, *a, **kw):
+        if any(t.endswith(" Item 5.") for t in texts):
+            raise ValueError("no sentence splits this")
+        return real(texts, *a, **kw)
+
+    monkeypatch.setattr(corpus, "analyze_many", analyze_many)
+    write_corpus(tmp_path / "in.jsonl", 10, bad=False)
+    s = score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False,
+                     chunk_articles=4, batch_articles=4, errors=str(tmp_path / "errors.jsonl"))
+    assert (s["scored"], s["failed"]) == (9, 1)
+    assert [json.loads(l) for l in (tmp_path / "errors.jsonl").read_text().splitlines()] == [
+        {"where": "line 6", "article_id": "a5", "reason": "analysis failed: ValueError: no sentence splits this"}]
+
+
+def test_non_utf8_bytes_are_an_error_naming_the_line(tmp_path, tiny_model_dir):
+    bom = b"\xef\xbb\xbf"
+    lines = [json.dumps({"id": f"a{i}", "text": t}).encode() for i, t in enumerate(ARTICLES[:3])]
+    lines.insert(1, b'{"id": "latin", "text": "Caf\xe9 owner Macron"}')
+    (tmp_path / "in.jsonl").write_bytes(bom + b"\n".join(lines) + b"\n")
+    s = score_corpus(tmp_path / "in.jsonl", tmp_path / "out_jsonl", model=str(tiny_model_dir), progress=False,
+                     errors=str(tmp_path / "errors.jsonl"))
+    assert (s["scored"], s["failed"]) == (3, 1)
+    assert [json.loads(l) for l in (tmp_path / "errors.jsonl").read_text().splitlines()] == [
+        {"where": "line 2", "article_id": None, "reason": "not UTF-8 (byte 0xe9 at column 29)"}]
+    assert set(read_scores(tmp_path / "out_jsonl")["article_id"]) <= {"a0", "a1", "a2"}
+
+    rows = [b"doc,body", b"x1," + ARTICLES[0].encode(), b'x2,"Caf\xe9 owner Macron"', b"x3," + ARTICLES[1].encode()]
+    (tmp_path / "in.csv").write_bytes(bom + b"\r\n".join(rows) + b"\r\n")  # as Excel saves "CSV UTF-8"
+    s = score_corpus(tmp_path / "in.csv", tmp_path / "out_csv", model=str(tiny_model_dir), progress=False,
+                     text_column="body", id_column="doc", errors=str(tmp_path / "errors_csv.jsonl"))
+    assert (s["scored"], s["failed"]) == (2, 1)
+    assert [json.loads(l) for l in (tmp_path / "errors_csv.jsonl").read_text().splitlines()] == [
+        {"where": "line 3", "article_id": "x2", "reason": "not UTF-8 (byte 0xe9 in field 'body', character 4)"}]
+    assert set(read_scores(tmp_path / "out_csv")["article_id"]) == {"x1", "x3"}
+    (tmp_path / "header.csv").write_bytes(b"doc,r\xe9sum\xe9\nx1,text\n")
+    with pytest.raises(CorpusError, match=r"header.csv: line 1 \(the header\) is not UTF-8 \(byte 0xe9"):
+        score_corpus(tmp_path / "header.csv", tmp_path / "out_header", model=str(tiny_model_dir), progress=False)
+    assert not (tmp_path / "out_header").exists()
+
+
+def test_a_run_refused_at_its_start_can_be_run_again_with_other_settings(tmp_path, tiny_model_dir, monkeypatch):
+    import stance.corpus as corpus
+    from stance.backbone import ModelError
+
+    pd.DataFrame({"doc": ["x1", "x2"], "text": ARTICLES[:2]}).to_csv(tmp_path / "in.csv", index=False)
+    out, kw = tmp_path / "out", {"model": str(tiny_model_dir), "progress": False}
+    with pytest.raises(CorpusError, match=r"no column\(s\) \['id'\]"):
+        score_corpus(tmp_path / "in.csv", out, **kw)
+    assert not out.exists()
+    assert score_corpus(tmp_path / "in.csv", out, id_column="doc", **kw)["scored"] == 2  # as the error advised
+
+    # a run stopped before it committed a chunk leaves a manifest: other settings replace it, while nothing is done
+    def analyze_many(*_, **__):
+        raise ModelError("weights went missing")
+
+    write_corpus(tmp_path / "in.jsonl", 3, bad=False)
+    monkeypatch.setattr(corpus, "analyze_many", analyze_many)
+    with pytest.raises(CorpusError, match="weights went missing"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out2", **kw)
+    monkeypatch.undo()
+    assert (tmp_path / "out2" / "manifest.json").exists() and not list((tmp_path / "out2").glob("part-*"))
+    assert score_corpus(tmp_path / "in.jsonl", tmp_path / "out2", topic="war", **kw)["scored"] == 3
+    assert json.loads((tmp_path / "out2" / "manifest.json").read_text())["topic"] == "war"
+    with pytest.raises(CorpusError, match="topic differ"):  # once a chunk is committed, other settings are refused
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out2", **kw)
