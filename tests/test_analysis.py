@@ -94,10 +94,22 @@ def test_json_shape_and_offsets(demo, demo_text):
             assert any(e.attitude == actor.attitude.label for e in actor.evidence)
 
 
+STRIKE = ("Union leader Ann Smith said workers are right to strike and that she stands with them. "
+          "Mayor John Brown called the strike a disgrace and told the workers to go back to work.")
+
+
 def test_topic_gives_stance(demo_text):
     res = stance.analyze(demo_text, topic="ending the war in Ukraine")
     st = res.actor("China").stance
     assert st.topic == "ending the war in Ukraine" and st.label in {"favor", "against", "none"}
+    assert stance.analyze(STRIKE, topic="the strike").actor("Ann Smith").stance.label == "favor"
+
+
+@pytest.mark.xfail(strict=True, reason="the stance head reads a sentence's stance toward the topic as SemEval and "
+                                      "P-Stance tweets taught it; on news sentences it is weak (README, What it "
+                                      "gives): John Brown comes out favor (0.50)")
+def test_topic_stance_against():
+    assert stance.analyze(STRIKE, topic="the strike").actor("John Brown").stance.label == "against"
 
 
 def test_edge_inputs(tmp_path):

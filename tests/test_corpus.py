@@ -197,6 +197,12 @@ def test_a_batch_of_articles_gives_each_article_its_own_scores(tiny_model_dir):
                                            list(getattr(b, lab).scores.values()), atol=1e-3)
             assert [(e.start, e.end) for e in a.evidence] == [(e.start, e.end) for e in b.evidence]
     assert sum(len(r.actors) for r in many) >= 5
+    topical = analyze_many(texts, topic="the pact", model=str(tiny_model_dir))  # each actor's stance, its article's
+    for text, got in zip(texts, topical):
+        want = analyze(text, topic="the pact", model=str(tiny_model_dir))
+        for a, b in zip(got.actors, want.actors):
+            assert a.stance.topic == "the pact"
+            np.testing.assert_allclose(list(a.stance.scores.values()), list(b.stance.scores.values()), atol=1e-3)
 
 
 def truncated_copy(model_dir, dest):
