@@ -18,7 +18,7 @@ import numpy as np
 from .actors import ActorFinder
 from .backbone import ModelError
 from .encoding import Item, encode
-from .estimator import DEFAULT_MODEL, load_model
+from .estimator import DEFAULT_MODEL, load_model, resolve_model
 from .labels import NEUTRAL_LABEL
 
 EVIDENCE_SHOWN = 5  # evidence passages per actor in the table (JSON keeps all)
@@ -104,11 +104,12 @@ class ArticleAnalysis:
         """A plain-text table, one actor per line."""
         if not self.actors:
             return "No actors found."
-        rows = [("actor", "type", "attitude", "sentiment", "stance" if self.topic else "", "mentions")]
+        topical = any(a.stance for a in self.actors)  # the stance column only where there is one
+        rows = [("actor", "type", "attitude", "sentiment") + (("stance",) if topical else ()) + ("mentions",)]
         for a in self.actors:
+            stance = (f"{a.stance.label} {a.stance.score:.2f}" if a.stance else "",) if topical else ()
             rows.append((a.name, a.type, f"{a.attitude.label} {a.attitude.score:.2f}",
-                         f"{a.sentiment.label} {a.sentiment.score:.2f}",
-                         f"{a.stance.label} {a.stance.score:.2f}" if a.stance else "", str(len(a.mentions))))
+                         f"{a.sentiment.label} {a.sentiment.score:.2f}") + stance + (str(len(a.mentions)),))
         w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
         lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * x for x in w).rstrip())
@@ -246,7 +247,10 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     finder = _finder(aliases)
     preps = [_prepare(t, finder) for t in texts]
     all_items = [it for p in preps for it in p.items]
-    if not all_items:
+    if not all_items:  # nothing to score; a misspelt model name is still an error
+        for name in (model, attitude_model):
+            if name:
+                resolve_model(name)
         return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
     m, am = analysis_models(model, attitude_model)
     # an ensemble that holds the main model ("default+mpnet-attitude") takes that member's attitudes from the main

@@ -72,6 +72,9 @@ def data_dir(path: str | os.PathLike | None = None) -> Path:
     return Path.cwd().parent / "shared" / "data"
 
 
+_data_dir = data_dir  # for functions whose ``data_dir`` argument hides this one
+
+
 def _need(path: Path, dataset: str) -> Path:
     if not path.exists():
         raise DataError(f"{dataset}: missing file {path}. Get it from {DATASETS[dataset]['source']} and point "
@@ -257,7 +260,7 @@ def _persent(split: str, root: Path) -> list[dict]:
     return rows
 
 
-def load_dataset(name: str, split: str = "test", data_dir_: str | os.PathLike | None = None):
+def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike | None = None):
     """Load a benchmark data set as a ``datasets.Dataset`` in the common schema.
 
     ``name`` is one of :data:`DATASETS`; ``split`` is ``train``, ``dev`` or ``test`` (PerSenT has ``dev`` only).
@@ -266,7 +269,7 @@ def load_dataset(name: str, split: str = "test", data_dir_: str | os.PathLike | 
         raise DataError(f"unknown data set {name!r}; choose from {', '.join(DATASETS)}")
     if split not in DATASETS[name]["splits"]:
         raise DataError(f"{name} has no {split!r} split; it has {DATASETS[name]['splits']}")
-    root = data_dir(data_dir_)
+    root = _data_dir(data_dir)
     if name.startswith("newsmtsc"):
         rows = _newsmtsc(name, split)
     elif name == "dse":

@@ -106,8 +106,8 @@ def test_topic_gives_stance(demo_text):
 
 
 @pytest.mark.xfail(strict=True, reason="the stance head reads a sentence's stance toward the topic as SemEval and "
-                                      "P-Stance tweets taught it; on news sentences it is weak (README, What it "
-                                      "gives): John Brown comes out favor (0.50)")
+                                      "P-Stance tweets taught it; on news sentences it is weak (README, What you "
+                                      "get): John Brown comes out favor (0.50)")
 def test_topic_stance_against():
     assert stance.analyze(STRIKE, topic="the strike").actor("John Brown").stance.label == "against"
 
@@ -217,3 +217,15 @@ def test_article_attitude_gives_analyze_labels_with_the_shipped_model(demo, demo
                        "target_end": a.mentions[0].end} for a in demo.actors])
     got = ArticleAttitude(StanceClassifier(task="attitude", model="default")).predict(X).tolist()
     assert got == [a.attitude.label for a in demo.actors]
+
+
+def test_the_table_has_a_stance_column_only_with_a_topic(tiny_model_dir):
+    from stance.analysis import analyze
+
+    text = "Chancellor Olaf Scholz praised the deal. Scholz met Emmanuel Macron in Paris."
+    plain = analyze(text, model=str(tiny_model_dir)).table().splitlines()
+    assert plain[0].split() == ["actor", "type", "attitude", "sentiment", "mentions"]
+    assert "    " not in plain[1]  # no empty column between sentiment and mentions
+    topical = analyze(text, topic="the deal", model=str(tiny_model_dir)).table().splitlines()
+    assert topical[0].split() == ["actor", "type", "attitude", "sentiment", "stance", "mentions"]
+    assert topical[2].split()[-3] in ("favor", "against", "none")

@@ -182,7 +182,10 @@ def test_a_batch_of_articles_gives_each_article_its_own_scores(tiny_model_dir):
     import numpy as np
 
     from stance.analysis import analyze, analyze_many
+    from stance.backbone import ModelError
 
+    with pytest.raises(ModelError, match="no model 'defualt'"):  # even where no actor is found
+        analyze_many(["", "No one is named here."], model="defualt")
     texts = ARTICLES[:2] + ["", "No one is named here."] + ARTICLES[2:]
     many = analyze_many(texts, model=str(tiny_model_dir))
     assert len(many) == len(texts) and many[2].actors == [] and many[3].actors == []
