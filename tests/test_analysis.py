@@ -102,14 +102,21 @@ def test_topic_gives_stance(demo_text):
     res = stance.analyze(demo_text, topic="ending the war in Ukraine")
     st = res.actor("China").stance
     assert st.topic == "ending the war in Ukraine" and st.label in {"favor", "against", "none"}
-    assert stance.analyze(STRIKE, topic="the strike").actor("Ann Smith").stance.label == "favor"
+    strike = stance.analyze(STRIKE, topic="the strike")
+    # each actor's own stance where its sentence quotes the topic: opposite stances in one article
+    assert strike.actor("Ann Smith").stance.label == "favor" and strike.actor("John Brown").stance.label == "against"
+    assert strike.actor("John Brown").stance.quoted == 1
 
 
-@pytest.mark.xfail(strict=True, reason="the stance head reads a sentence's stance toward the topic as SemEval and "
-                                      "P-Stance tweets taught it; on news sentences it is weak (README, What you "
-                                      "get): John Brown comes out favor (0.50)")
-def test_topic_stance_against():
-    assert stance.analyze(STRIKE, topic="the strike").actor("John Brown").stance.label == "against"
+def test_a_topic_not_quoted_gives_the_sentence_stance(tiny_model_dir):
+    from stance.analysis import analyze
+
+    text = "Olaf Scholz praised the deal on Monday. Emmanuel Macron met Scholz in Paris."
+    res = analyze(text, topic="the deal", model=str(tiny_model_dir))
+    assert res.actor("Olaf Scholz").stance.quoted == 1  # "the deal" in his first sentence, not in the second
+    assert res.actor("Emmanuel Macron").stance.quoted == 0
+    as_json = {a["name"]: a["stance"] for a in json.loads(res.to_json())["actors"]}
+    assert as_json["Olaf Scholz"]["quoted"] == 1 and as_json["Olaf Scholz"]["topic"] == "the deal"
 
 
 def test_edge_inputs(tmp_path):
