@@ -350,3 +350,21 @@ def test_a_run_refused_at_its_start_can_be_run_again_with_other_settings(tmp_pat
     assert json.loads((tmp_path / "out2" / "manifest.json").read_text())["topic"] == "war"
     with pytest.raises(CorpusError, match="topic differ"):  # once a chunk is committed, other settings are refused
         score_corpus(tmp_path / "in.jsonl", tmp_path / "out2", **kw)
+
+
+def test_output_format_engine_and_frame_errors(tmp_path, tiny_model_dir):
+    write_corpus(tmp_path / "in.jsonl", 2, bad=False)
+    s = score_corpus(tmp_path / "in.jsonl", tmp_path / "out.csv", model=str(tiny_model_dir), progress=False)
+    assert s["format"] == "csv" and list((tmp_path / "out.csv").glob("part-*.csv"))  # the folder's suffix
+    with pytest.raises(CorpusError, match="unknown output format 'xlsx'"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "o", output_format="xlsx", progress=False)
+    with pytest.raises(CorpusError, match="unknown engine 'spark'"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "o", engine="spark", progress=False)
+    assert not (tmp_path / "o").exists()
+    df = pd.DataFrame({"body": ARTICLES[:2]}, index=["p", "q"])
+    out = score_frame(df, text_column="body", id_column=None, model=str(tiny_model_dir))
+    assert set(out["article_id"]) == {"p", "q"}  # the index is the id
+    with pytest.raises(CorpusError, match="has no column 'text'"):
+        score_frame(df, model=str(tiny_model_dir))
+    with pytest.raises(CorpusError, match="row 1: missing id"):
+        score_frame(pd.DataFrame({"id": ["a", None], "text": ARTICLES[:2]}), model=str(tiny_model_dir))

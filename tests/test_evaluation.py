@@ -99,3 +99,36 @@ def test_persent_is_scored_at_document_level_like_the_benchmarks():
 def test_a_gold_label_outside_the_label_set_is_an_error_naming_its_row():
     with pytest.raises(ValueError, match=r"row 1: gold label 'Neutral' is not one of the labels"):
         score_predictions(["neutral", "Neutral"], ["neutral", "neutral"], ["negative", "neutral", "positive"])
+
+
+def test_document_level_votes_or_averages_over_the_sentences_naming_the_person():
+    import pandas as pd
+
+    from stance.evaluation import DocumentLevel
+
+    class Lexicon:  # a sentence-level system without probabilities: the vote decides
+        def predict(self, F):
+            return ["negative" if "fraud" in t else "positive" for t in F["text"]]
+
+    doc = "Anna Berg won the vote. Berg thanked her staff. Critics called Berg a fraud. The weather was fine."
+    X = pd.DataFrame({"text": [doc], "target": ["Anna Berg"]})
+    assert DocumentLevel(Lexicon()).predict(X).tolist() == ["positive"]  # two sentences of three
+
+    class Probabilities:
+        classes_ = np.array(["negative", "positive"])
+
+        def predict_proba(self, F):
+            return np.array([[0.9, 0.1] if "fraud" in t else [0.4, 0.6] for t in F["text"]])
+
+    assert DocumentLevel(Probabilities()).predict(X).tolist() == ["negative"]  # mean (0.57, 0.43)
+
+
+def test_evaluation_refuses_what_it_cannot_score():
+    with pytest.raises(ValueError, match="2 gold labels but 1 predictions"):
+        score_predictions(["favor", "none"], ["favor"], ["favor", "against", "none"])
+    with pytest.raises(ValueError, match="no rows"):
+        score_predictions([], [], ["favor"])
+    with pytest.raises(ValueError, match="needs gold labels"):
+        evaluate(None, [("Putin smiled.", "Putin")])
+    r = score_predictions(["a", "b", "b", "a"], ["a", "b", "a", "a"], ["a", "b"], metric="accuracy", n_boot=200)
+    assert r.score == 0.75 and r.ci95[0] <= 0.75 <= r.ci95[1]
