@@ -342,47 +342,55 @@ def topic_span(sentence: str, topic: str) -> tuple[int, int] | None:
 DIRECTED_AS_STANCE = {"endorses": "favor", "blames": "against"}  # the rest: none
 
 
-def _topic_stances(preps: list[_Prepared], topic: str, m, batch_size: int) -> list[list[tuple[np.ndarray, bool]]]:
-    """Per article, per actor passage: (stance probabilities, whether the passage quotes the topic).
+def topic_stances(m, requests: list[tuple[str, tuple[int, int], str]], batch_size: int = 64
+                  ) -> list[tuple[np.ndarray, bool]]:
+    """An actor's stance toward a topic in a sentence, per ``(sentence, (actor start, actor end), topic)``: the
+    probabilities over ``m.labels["stance"]`` and whether the sentence quotes the topic.
 
     Where the sentence quotes the topic and the model has a ``directed`` head (DSE: news sentences, the holder's
-    sentiment toward a target), the passage reads as the actor's own stance: the actor the holder, the topic the
-    target, endorses -> favor and blames -> against. Elsewhere the ``stance`` head reads the sentence with the topic
-    (SemEval/P-Stance: the text's stance toward it, the same for every actor of the sentence). On DSE's (holder,
-    target) pairs mapped so, the directed reading scored 76.2 macro-F1 on dev and 72.5 on test against 23.1 and 23.6
-    for the stance head (``python tools/stance_from_directed.py [--split test]``).
+    sentiment toward a target), it is the actor's own stance: the actor the holder, the topic the target, endorses
+    -> favor and blames -> against. Elsewhere the ``stance`` head reads the sentence with the topic (SemEval/P-Stance:
+    the text's stance toward it, the same for every actor of the sentence; each sentence is scored once). On DSE's
+    (holder, target) pairs mapped so, the directed reading scored 76.2 macro-F1 on dev and 72.5 on test against
+    23.1 and 23.6 for the stance head (``python tools/stance_from_directed.py [--split test]``).
     """
     labels = m.labels["stance"]
     directed = "directed" in m.labels
-    sent_items, sent_keys, dir_items, dir_keys = [], {}, [], {}
-    for k, p in enumerate(preps):
-        for i, q in enumerate(p.pairs):
-            s0, s1 = p.sentences[q.sentence]
-            sent = p.text[s0:s1]
-            span = topic_span(sent, topic) if directed else None
-            ms, me = q.mention.start - s0, q.mention.end - s0
-            if span and not (span[0] < me and ms < span[1]):
-                dir_keys[(k, i)] = len(dir_items)
-                dir_items.append(Item(sent, span[0], span[1], holder_start=ms, holder_end=me))
-            elif (k, q.sentence) not in sent_keys:
-                sent_keys[(k, q.sentence)] = len(sent_items)
-                sent_items.append(Item(sent, topic=topic))
-    sent_p = torch_softmax(m.logits(sent_items, ["stance"], batch_size=batch_size)["stance"]) if sent_items else None
+    sent_items: dict[tuple[str, str], int] = {}
+    dir_items: list[Item] = []
+    plan = []
+    for sent, (ms, me), topic in requests:
+        span = topic_span(sent, topic) if directed else None
+        if span and not (span[0] < me and ms < span[1]):
+            plan.append((True, len(dir_items)))
+            dir_items.append(Item(sent, span[0], span[1], holder_start=ms, holder_end=me))
+        else:
+            plan.append((False, sent_items.setdefault((sent, topic), len(sent_items))))
+    sent_p = None
+    if sent_items:
+        items = [Item(sent, topic=topic) for sent, topic in sent_items]
+        sent_p = torch_softmax(m.logits(items, ["stance"], batch_size=batch_size)["stance"])
     dir_p = None
     if dir_items:
         d = torch_softmax(m.logits(dir_items, ["directed"], batch_size=batch_size)["directed"])
         dir_p = np.zeros((len(dir_items), len(labels)))
         for j, lab in enumerate(m.labels["directed"]):
             dir_p[:, labels.index(DIRECTED_AS_STANCE.get(lab, NEUTRAL_LABEL["stance"]))] += d[:, j]
-    out = []
-    for k, p in enumerate(preps):
-        per = []
-        for i, q in enumerate(p.pairs):
-            if (k, i) in dir_keys:
-                per.append((dir_p[dir_keys[(k, i)]], True))
-            else:
-                per.append((sent_p[sent_keys[(k, q.sentence)]], False))
-        out.append(per)
+    return [((dir_p if quoted else sent_p)[i], quoted) for quoted, i in plan]
+
+
+def _topic_stances(preps: list[_Prepared], topic: str, m, batch_size: int) -> list[list[tuple[np.ndarray, bool]]]:
+    """:func:`topic_stances` of every actor passage, per article."""
+    requests = []
+    for p in preps:
+        for q in p.pairs:
+            s0, s1 = p.sentences[q.sentence]
+            requests.append((p.text[s0:s1], (q.mention.start - s0, q.mention.end - s0), topic))
+    flat = topic_stances(m, requests, batch_size)
+    out, k = [], 0
+    for p in preps:
+        out.append(flat[k:k + len(p.pairs)])
+        k += len(p.pairs)
     return out
 
 

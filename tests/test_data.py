@@ -167,3 +167,32 @@ def test_a_label_typo_in_a_benchmark_file_names_file_and_line(tmp_path):
     (tmp_path / "persent" / "dev.csv").write_text("DOC,ENTITY\nx,y\n")
     with pytest.raises(DataError, match=r"dev.csv:2: missing column\(s\) \['DOCUMENT_INDEX'"):
         load_dataset("persent", "dev", tmp_path)
+
+
+def test_topic_stance_news_records_are_consistent():
+    from pathlib import Path
+
+    path = Path(__file__).resolve().parents[1] / "stance" / "resources" / "topic_stance" / "news.jsonl"
+    recs = [json.loads(x) for x in path.read_text(encoding="utf-8").splitlines()]
+    assert len(recs) == 164 and {r["split"] for r in recs} == {"dev", "test"}
+    for r in recs:
+        assert r["text"][r["actor_start"]:r["actor_end"]] == r["actor"]
+        assert r["text"][r["topic_start"]:r["topic_end"]] == r["topic"]
+        assert not (r["topic_start"] < r["actor_end"] and r["actor_start"] < r["topic_end"])
+        assert r["paraphrase"].lower() not in r["text"].lower()
+        assert r["stance"] in ("favor", "against", "none") and r["second_reading"] in (None, "favor", "against", "none")
+    assert sum(r["second_reading"] is not None for r in recs) == 84
+
+
+def test_topic_stance_news_rebuilds_from_its_annotation_files(tmp_path, monkeypatch):
+    import importlib.util
+    from pathlib import Path
+
+    root = Path(__file__).resolve().parents[1]
+    spec = importlib.util.spec_from_file_location("tsn", root / "tools" / "topic_stance_news.py")
+    tool = importlib.util.module_from_spec(spec)
+    spec.loader.exec_module(tool)
+    monkeypatch.setattr(tool, "DATA", tmp_path / "news.jsonl")
+    tool.merge(root / "stance" / "resources" / "topic_stance" / "annotation")
+    assert (tmp_path / "news.jsonl").read_bytes() == (root / "stance" / "resources" / "topic_stance" /
+                                                      "news.jsonl").read_bytes()
