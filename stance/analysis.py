@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import json
+import re
 import sys
 from dataclasses import asdict, dataclass, field
 from functools import lru_cache
@@ -327,8 +328,6 @@ def topic_span(sentence: str, topic: str) -> tuple[int, int] | None:
     >>> topic_span("Mayor Brown called it a disgrace.", "the strike") is None
     True
     """
-    import re
-
     t = topic.strip()
     forms = [t] + [t.split(" ", 1)[1] for a in ("the ", "a ", "an ") if t.lower().startswith(a) and " " in t]
     for f in forms:
