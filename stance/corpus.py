@@ -99,7 +99,7 @@ def _jsonl_records(path: Path, text_column: str, id_column: str) -> Iterator[Rec
             try:
                 obj = json.loads(line)
             except json.JSONDecodeError as e:
-                yield Record(i, where, error=f"malformed JSON ({e.msg})")
+                yield Record(i, where, error=f"malformed JSON ({e.msg} at column {e.colno})")
                 continue
             if not isinstance(obj, dict):
                 yield Record(i, where, error="not a JSON object")

@@ -36,7 +36,8 @@ def test_bad_records_logged_and_run_goes_on(tmp_path, tiny_model_dir):
     assert (s["scored"], s["skipped"], s["failed"]) == (6, 1, 2)
     errs = [json.loads(l) for l in (tmp_path / "errors.jsonl").read_text().splitlines()]
     assert [e["where"] for e in errs] == ["line 7", "line 8", "line 9"]
-    assert "malformed JSON" in errs[0]["reason"] and errs[1]["reason"] == "missing id"
+    assert errs[0]["reason"] == "malformed JSON (Expecting property name enclosed in double quotes at column 2)"
+    assert errs[1]["reason"] == "missing id"
     df = read_scores(tmp_path / "out")
     assert set(df["article_id"]) <= {f"a{i}" for i in range(6)} and len(df) == s["rows"] > 0
     assert {"China", "Russia"} <= set(df[df.article_id == "a0"]["actor"])
