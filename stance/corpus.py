@@ -25,6 +25,7 @@ from typing import Iterator
 
 from .analysis import analysis_models, analyze_many
 from .backbone import ModelError
+from .data import DataError, decode_text
 from .estimator import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
@@ -177,9 +178,9 @@ def read_records(path: str | os.PathLike, text_column: str = "text", id_column: 
         for i, p in enumerate(files):
             rel = str(p.relative_to(path))
             try:
-                yield Record(i, f"file {rel}", rel[:-4], p.read_bytes().decode("utf-8-sig"))
-            except UnicodeDecodeError as e:
-                yield Record(i, f"file {rel}", rel[:-4], error=f"not UTF-8 (byte at offset {e.start})")
+                yield Record(i, f"file {rel}", rel[:-4], decode_text(p.read_bytes(), rel))
+            except DataError as e:  # not UTF-8 (the line and column named), UTF-16, binary
+                yield Record(i, f"file {rel}", rel[:-4], error=str(e))
 
 
 def count_records(path: Path) -> int | None:
@@ -362,8 +363,7 @@ def read_scores(path: str | os.PathLike):
     import pandas as pd
 
     path = Path(path)
-    parts = sorted(path.glob("part-*"))
-    parts = [p for p in parts if not p.name.endswith(".tmp")]
+    parts = sorted(_committed(path))
     if not parts and (path / "ray").is_dir():  # written by engine="ray"
         from .ray_engine import read_ray_output
 
@@ -413,12 +413,6 @@ def _check_input(src: Path, text_column: str, id_column: str) -> None:
         records.close()
 
 
-def _check_models(model: str, attitude_model: str | None = None) -> None:
-    """Load the model(s) and check their heads (:func:`stance.analysis.analysis_models`): a broken or unsuitable
-    model is refused (ModelError naming it) before any output is written."""
-    analysis_models(model, attitude_model)
-
-
 def _committed(out: Path) -> list[Path]:
     """The chunks committed in an output folder (of any format)."""
     return [p for p in out.glob("part-*") if not p.name.endswith(".tmp")]
@@ -465,14 +459,16 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     if engine not in ("local", "ray"):
         raise CorpusError(f"unknown engine {engine!r}; use local or ray")
     _check_input(src, text_column, id_column)
-    if engine == "ray":  # the driver checks the models once too: a broken one fails here, not in every worker
-        _check_models(model, attitude_model)
+    if engine == "local":
+        _limit_arenas()
+    # a broken model, or one without a head analyze needs, is refused before anything is written (on Ray: by the
+    # driver, once, not in every worker)
+    analysis_models(model, attitude_model)
+    if engine == "ray":
         from .ray_engine import score_corpus_ray
 
         return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address,
                                 attitude_model=attitude_model)
-    _limit_arenas()
-    _check_models(model, attitude_model)
     manifest = {"version": 1, "input": _fingerprint(src), "model": resolve_model(model),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
                 "chunk_articles": chunk_articles,

@@ -369,3 +369,12 @@ def test_output_format_engine_and_frame_errors(tmp_path, tiny_model_dir):
         score_frame(df, model=str(tiny_model_dir))
     with pytest.raises(CorpusError, match="row 1: missing id"):
         score_frame(pd.DataFrame({"id": ["a", None], "text": ARTICLES[:2]}), model=str(tiny_model_dir))
+
+
+def test_a_txt_file_that_is_not_utf8_is_an_error_record_naming_line_and_column(tmp_path):
+    (tmp_path / "txt").mkdir()
+    (tmp_path / "txt" / "a.txt").write_text("Putin smiled.")
+    (tmp_path / "txt" / "b.txt").write_bytes("First line.\nThe caf\xe9 closed.".encode("cp1252"))
+    recs = list(read_records(tmp_path / "txt"))
+    assert [r.error for r in recs] == [None, "b.txt:2: not UTF-8 text (byte 0xe9 at column 8); convert it, e.g. "
+                                             "iconv -f cp1252 -t utf-8"]
