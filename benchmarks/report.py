@@ -178,11 +178,14 @@ def write_report(results: dict, out: Path) -> Path:
               + ") | "
               f"{sp['batched_bf16_pairs_per_s']:.1f} | "
               f"{sp['batched_bf16_speedup']:.1f} | {_pct(sp['batched_bf16_agreement_with_naive'])}% | "
-              f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the bf16 ceiling |", "",
+              f"{_pct(sp['batched_bf16_share_of_ceiling'])}% of the "
+              f"{'fp32' if sp.get('bf16_native') is False else 'bf16'} ceiling |", "",
               f"bf16 vs fp32 batched predictions agree on {_pct(sp['bf16_agreement_with_fp32'])}% of pairs. "
               f"Ceiling: the fastest measured matrix product (square 1024 and 2048, and the model's own layer shapes; "
               f"best of 3), {sp['matmul_fp32_flops'] / 1e9:.1f} GFLOP/s fp32 and "
-              f"{sp['matmul_bf16_flops'] / 1e9:.1f} GFLOP/s bf16; the model costs "
+              f"{sp['matmul_bf16_flops'] / 1e9:.1f} GFLOP/s bf16"
+              + (" (not native here: emulated, measured on one 256-square product)"
+                 if sp.get("bf16_native") is False else "") + "; the model costs "
               f"{sp['model_flops_per_token'] / 1e6:.1f} MFLOP per token at the mean length.", ""]
         hist = results.get("speed_history", [])
         if len(hist) > 1:
