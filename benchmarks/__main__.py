@@ -23,7 +23,7 @@ def speed_summary(sp: dict) -> dict:
     keys = ("date", "machine", "naive_fp32_pairs_per_s", "batched_fp32_pairs_per_s", "batched_bf16_pairs_per_s",
             "batched_fp32_speedup", "batched_bf16_speedup", "batched_bf16_speedup_per_round",
             "batched_bf16_agreement_with_naive", "batched_bf16_share_of_ceiling", "matmul_fp32_flops",
-            "matmul_bf16_flops", "bf16_encoder")
+            "matmul_bf16_flops", "bf16_encoder", "bf16_native")
     return {k: sp[k] for k in keys if k in sp}
 
 

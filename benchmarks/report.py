@@ -173,7 +173,8 @@ def write_report(results: dict, out: Path) -> Path:
               f"{_pct(sp['batched_fp32_share_of_ceiling'])}% |",
               "| project: the same in bf16 ("
               + ("a bfloat16 copy of the merged weights" if sp.get("rounds") else "autocast")
-              + (", its encoder run as a TorchScript trace" if sp.get("bf16_encoder") == "traced" else "")
+              + (", its encoder run as a TorchScript trace"
+                 if sp.get("bf16_encoder") == "traced" and sp.get("bf16_native") is not False else "")
               + ("; this CPU has no native bfloat16, so it ran in fp32" if sp.get("bf16_native") is False else "")
               + ") | "
               f"{sp['batched_bf16_pairs_per_s']:.1f} | "
@@ -204,7 +205,8 @@ def write_report(results: dict, out: Path) -> Path:
                 ceil = (f"{h['matmul_fp32_flops'] / 1e9:.0f} / {h['matmul_bf16_flops'] / 1e9:.0f}"
                         if "matmul_bf16_flops" in h else "—")
                 L.append(f"| {h['date'][:16]} | {m.get('cpu', '?')} | {flags} | {ceil} | "
-                         f"{h['naive_fp32_pairs_per_s']:.1f} | {h.get('bf16_encoder', 'modules')} | "
+                         f"{h['naive_fp32_pairs_per_s']:.1f} | "
+                         f"{'none: ran fp32' if h.get('bf16_native') is False else h.get('bf16_encoder', 'modules')} | "
                          f"{h['batched_bf16_pairs_per_s']:.1f} | "
                          f"{h['batched_bf16_speedup']:.1f} ({rounds}) | "
                          f"{_pct(h['batched_bf16_agreement_with_naive'])}% |")

@@ -81,15 +81,17 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
     naive_items = items[:n_naive] if n_naive else items
     res = {"model": model_name, "pairs": len(items), "threads": torch.get_num_threads(), "rounds": rounds,
            "batch_size": batch_size}
+    res["bf16_native"] = native = bf16_native(model.device)  # without it, bf16=True runs fp32 (emulation is slower)
     # untimed warm-up: the CPU kernels for every batch shape, the bf16 copy of the weights, the naive shape
     model.logits(items, ["sentiment"], batch_size=batch_size, bf16=False)
     model.logits(items, ["sentiment"], batch_size=batch_size, bf16=True)
-    res["bf16_native"] = native = bf16_native(model.device)  # without it, bf16=True runs fp32 (emulation is slower)
 
     def bf16_ceiling():
         return (matmul_ceiling(torch.bfloat16) if native else
                 matmul_ceiling(torch.bfloat16, reps=1, rounds=1, shapes=EMULATED_SHAPES))
-    res["bf16_encoder"] = "traced" if isinstance(model.bf16_twin().encoder, TracedEncoder) else "modules"
+
+    res["bf16_encoder"] = ("traced" if isinstance(model.bf16_twin().encoder, TracedEncoder) else "modules") if native \
+        else "none: ran fp32"
     naive_loop(model, naive_items[:8], "sentiment")
     # the ceiling is measured before and after the timed rounds, the higher kept: this shared machine's speed
     # drifts, and a ceiling measured in a slow minute would flatter every share

@@ -72,3 +72,34 @@ def test_a_skipped_data_set_keeps_its_earlier_figures_and_a_later_run_clears_the
     results["accuracy"] = merge(results["accuracy"], again)
     assert not [r for r in results["accuracy"] if "skipped" in r and r.get("dataset") == "dse"]
     assert "Skipped" not in write_report(results, tmp_path).read_text().split("### dse (test)")[1].split("###")[0]
+
+
+def test_a_cpu_without_native_bf16_is_reported_as_running_fp32(tmp_path):
+    results = json.loads(RESULTS.read_text())
+    results.pop("speed_history", None)
+    native = copy.deepcopy(results["speed"])
+    native.update(bf16_native=True, bf16_encoder="traced", date="2030-01-01T00:00:00+00:00")
+    record_speed(results, native)
+    emulated = copy.deepcopy(native)
+    emulated.update(bf16_native=False, bf16_encoder="none: ran fp32", date="2030-02-01T00:00:00+00:00")
+    record_speed(results, emulated)
+    assert results["speed_history"][-1]["bf16_native"] is False  # the history keeps it
+    (tmp_path / "plots").mkdir()
+    text = write_report(results, tmp_path).read_text()
+    assert "this CPU has no native bfloat16, so it ran in fp32" in text and "of the fp32 ceiling |" in text
+    assert "(not native here: emulated" in text and "TorchScript trace;" not in text
+    rows = {l.split(" | ")[0]: l for l in text.splitlines() if l.startswith("| 2030-")}
+    assert "| traced |" in rows["| 2030-01-01T00:00"] and "| none: ran fp32 |" in rows["| 2030-02-01T00:00"]
+    native.update(date="2030-03-01T00:00:00+00:00")
+    record_speed(results, native)
+    text = write_report(results, tmp_path).read_text()
+    assert "of the bf16 ceiling |" in text and "not native here" not in text
+
+
+def test_the_matmul_ceiling_takes_the_shapes_it_is_given():
+    import torch
+
+    from benchmarks.speed import matmul_ceiling
+
+    small = matmul_ceiling(torch.float32, reps=1, rounds=1, shapes=[(8, 8, 8)])
+    assert 0 < small < matmul_ceiling(torch.float32, reps=2, rounds=1, shapes=[(256, 256, 256)])
