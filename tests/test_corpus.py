@@ -5,6 +5,7 @@ import subprocess
 import sys
 import time
 
+import numpy as np
 import pandas as pd
 import pytest
 
@@ -90,9 +91,13 @@ def test_score_frame(tiny_model_dir):
 
     out = score_frame(pd.DataFrame({"id": [1, 2], "text": ARTICLES[:2]}), model=str(tiny_model_dir))
     want = analyze_many(ARTICLES[:2], model=str(tiny_model_dir))
-    assert sorted(zip(out["article_id"], out["actor"], out["attitude"], out["attitude_score"].round(3))) == sorted(
-        (str(i + 1), a.name, a.attitude.label, round(a.attitude.score, 3)) for i, r in enumerate(want)
-        for a in r.actors)
+    got = sorted(zip(out["article_id"], out["actor"], out["attitude"], out["attitude_score"]))
+    expected = sorted((str(i + 1), a.name, a.attitude.label, a.attitude.score) for i, r in enumerate(want)
+                      for a in r.actors)
+    assert [g[:3] for g in got] == [e[:3] for e in expected]
+    # scores equal up to float noise: corpus scoring batches passages of several articles together, and a batch's
+    # other rows change fp32 sums in the last bits (a rounding to 3 places once flipped 0.1815 on one CPU)
+    assert np.allclose([g[3] for g in got], [e[3] for e in expected], atol=1e-4)
 
 
 @pytest.mark.slow
