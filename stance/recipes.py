@@ -212,12 +212,41 @@ def _teacher_probs(teacher_name, teacher, items: list, task: str):
     return prob
 
 
+ENTITY_LABELS = ("PERSON", "ORG", "GPE", "NORP")
+
+
+def entity_items(rows: list) -> list:
+    """Unlabelled items from the texts of ``rows``: every named entity (spaCy's PERSON, ORG, GPE, NORP) of a text
+    that overlaps none of that text's own targets, each as a target of its own (the actors a news sentence names
+    beside the one it was annotated for).
+
+    >>> from stance.encoding import Item
+    >>> t = "Merkel met Macron in Paris on Monday."
+    >>> [t[i.target_start:i.target_end] for i in entity_items([Item(t, 0, 6)])]
+    ['Macron', 'Paris']
+    """
+    from .actors import load_nlp
+    from .encoding import Item
+
+    taken: dict[str, list[tuple[int, int]]] = {}
+    for i in rows:
+        taken.setdefault(i.text, []).append((i.target_start, i.target_end))
+    out = []
+    for doc, (text, spans) in zip(load_nlp().pipe(list(taken), batch_size=64), taken.items()):
+        for e in doc.ents:
+            if e.label_ in ENTITY_LABELS and not any(s is not None and s < e.end_char and e.start_char < t
+                                                     for s, t in spans):
+                out.append(Item(text, e.start_char, e.end_char))
+    return out
+
+
 def _with_teacher(train_sets: dict, dist: dict, seed: int, data_dir=None) -> tuple[dict, dict]:
     """A stage's ``"distill": {"teacher": NAME, "task": T, "transfer": {DATASET: N}}`` (or a list of such, one per
     task): the teacher model's (calibrated) probabilities for every training item of task ``T``, plus N items of
     another data set's train split with no gold label of this task, whose labels the teacher's stand in for.
     ``DATASET`` gives its targets as items; ``DATASET/holders`` its holder spans (DSE: the entities that hold
-    opinions, as attitude holders do)."""
+    opinions, as attitude holders do); ``DATASET/entities`` the other named entities of its texts
+    (:func:`entity_items`)."""
     import random
 
     from .data import load_dataset
@@ -238,6 +267,8 @@ def _with_teacher(train_sets: dict, dist: dict, seed: int, data_dir=None) -> tup
         rows = as_items(load_dataset(ds_name, "train", data_dir))
         if part == "holders":
             extra = [Item(i.text, i.holder_start, i.holder_end) for i in rows if i.holder_start is not None]
+        elif part == "entities":
+            extra = entity_items(rows)
         else:
             extra = [Item(i.text, i.target_start, i.target_end, i.topic) for i in rows]
         extra = [i for i in dict.fromkeys(extra) if (i.text, i.target_start, i.target_end) not in seen]

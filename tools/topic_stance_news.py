@@ -2,7 +2,7 @@
 (stance/resources/topic_stance/news.jsonl; NewsMTSC test sentences, MIT, each with one actor, a topic the sentence
 quotes and a paraphrase of it that it does not, and the actor's stance toward it: favor, against, none).
 
-    python tools/topic_stance_news.py [--split test]     # figures, with bootstrap intervals
+    python tools/topic_stance_news.py [--split test] [--model M]  # figures, with bootstrap intervals
     python tools/topic_stance_news.py --merge DIR        # rebuild the data file from the annotators' files in DIR
 
 Systems: `analyze`'s reading (stance.analysis.topic_stances: the directed head where the sentence quotes the topic,
@@ -58,7 +58,7 @@ def merge(folder: Path) -> None:
     print(f"wrote {len(recs)} records to {DATA}")
 
 
-def evaluate(split: str) -> None:
+def evaluate(split: str, model: str = "default") -> None:
     from sklearn.metrics import cohen_kappa_score
 
     from stance.analysis import topic_stances
@@ -75,7 +75,7 @@ def evaluate(split: str) -> None:
     recs = [r for r in recs if split == "all" or r["split"] == split]
     gold = [r["stance"] for r in recs]
     print(f"{split}: {len(recs)} records; " + ", ".join(f"{l} {gold.count(l)}" for l in LABELS))
-    m = load_model("default")
+    m = load_model(model)
     for field in ("topic", "paraphrase"):
         req = [(r["text"], (r["actor_start"], r["actor_end"]), r[field]) for r in recs]
         read = topic_stances(m, req)
@@ -97,11 +97,12 @@ def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--split", default="test", choices=["dev", "test", "all"])
     ap.add_argument("--merge", type=Path, help="rebuild the data file from the annotation folder")
+    ap.add_argument("--model", default="default", help="a shipped model's name or a model folder")
     a = ap.parse_args(argv)
     if a.merge:
         merge(a.merge)
     else:
-        evaluate(a.split)
+        evaluate(a.split, a.model)
 
 
 if __name__ == "__main__":
