@@ -1,0 +1,43 @@
+"""How the stance head reads SemEval-2016 B (Donald Trump) with and without SemEval's placeholder hashtag ``#SemST``
+(the organisers' stand-in for the query hashtags; no real text has it): confusion matrices and favor recall.
+
+    python tools/semst_probe.py [MODEL]
+
+A diagnosis read on B's test split (B has no other), not a selection.
+"""
+from __future__ import annotations
+
+import re
+import sys
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+
+def main(model: str = "default") -> None:
+    from sklearn.metrics import confusion_matrix
+
+    from stance.data import load_dataset
+    from stance.encoding import Item
+    from stance.estimator import load_model
+    from stance.inputs import as_items
+
+    m = load_model(model)
+    ds = load_dataset("semeval2016-b", "test")
+    items, gold, labels = as_items(ds), ds[:]["label"], m.labels["stance"]
+
+    def untagged(it):
+        t = re.sub(r"\s*#SemST\b", "", it.text)
+        if it.target_start is not None and t[it.target_start:it.target_end] == it.text[it.target_start:it.target_end]:
+            return Item(t, it.target_start, it.target_end, it.topic)
+        return Item(t, None, None, it.topic or "Donald Trump")
+
+    for name, its in (("with #SemST", items), ("without #SemST", [untagged(i) for i in items])):
+        pred = [labels[i] for i in m.predict_proba(its, "stance").argmax(1)]
+        cm = confusion_matrix(gold, pred, labels=labels)
+        print(f"{name}: rows gold, columns predicted {labels}\n{cm}\nfavor recall {100 * cm[0, 0] / cm[0].sum():.1f}%, "
+              f"'none' predicted for {cm[:, 2].sum()} of {len(pred)}")
+
+
+if __name__ == "__main__":
+    main(*sys.argv[1:])
