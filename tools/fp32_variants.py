@@ -24,25 +24,10 @@ def main(rounds: int = 3) -> None:
     import numpy as np
     import torch
 
-    from stance.data import load_dataset
-    from stance.encoding import collate, encode, length_sorted_batches
-    from stance.estimator import load_model
-    from stance.inputs import as_items
     from stance.modeling import TracedEncoder
+    from tools.speed_variants import setup
 
-    m = load_model("default")
-    enc = encode(m.tokenizer, as_items(load_dataset("newsmtsc-rw", "test")), m.hp["max_length"])
-    m.eval()
-    m.merge_adapters(True)
-    pad = m.tokenizer.pad_token_id or 0
-
-    def run(net, bs=64):  # StanceModel.logits' loop, the batch size a parameter
-        out = np.empty(len(enc), dtype=int)
-        with torch.inference_mode():
-            for b in length_sorted_batches([len(e.input_ids) for e in enc], bs):
-                batch = collate([enc[i] for i in b], pad)
-                out[b] = net.heads["sentiment"](net.features(batch)).argmax(-1).numpy()
-        return out
+    m, enc, pad, run = setup()
 
     def twin(attn: str, traced: bool):
         t = copy.deepcopy(m)

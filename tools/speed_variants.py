@@ -18,7 +18,9 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
-def main(rounds: int = 4) -> None:
+def setup():
+    """The default model (merged adapters, eval mode), the NewsMTSC-rw test pairs encoded, and ``run(net, bs=64,
+    multiple_of=1)``: StanceModel.logits' loop with the batch and padding as parameters, giving argmax labels."""
     import numpy as np
     import torch
 
@@ -31,16 +33,27 @@ def main(rounds: int = 4) -> None:
     enc = encode(m.tokenizer, as_items(load_dataset("newsmtsc-rw", "test")), m.hp["max_length"])
     m.eval()
     m.merge_adapters(True)
-    twin = m.bf16_twin()
     pad = m.tokenizer.pad_token_id or 0
 
-    def run(net, bs=64, multiple_of=1):  # StanceModel.logits' loop, with the batch and padding as parameters
+    def run(net, bs=64, multiple_of=1):
         out = np.empty(len(enc), dtype=int)
         with torch.inference_mode():
             for b in length_sorted_batches([len(e.input_ids) for e in enc], bs):
                 batch = collate([enc[i] for i in b], pad, multiple_of=multiple_of)
                 out[b] = net.heads["sentiment"](net.features(batch)).float().argmax(-1).numpy()
         return out
+
+    return m, enc, pad, run
+
+
+def main(rounds: int = 4) -> None:
+    import numpy as np
+    import torch
+
+    from stance.encoding import collate, length_sorted_batches
+
+    m, enc, pad, run = setup()
+    twin = m.bf16_twin()
 
     # the project's bf16 copy runs its encoder as a TorchScript trace of the plain (eager) attention; these run the
     # transformers modules themselves: as traced, and with the fused attention kernel
