@@ -14,18 +14,14 @@ from __future__ import annotations
 import copy
 import sys
 import tempfile
-import time
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 
 def main(rounds: int = 3) -> None:
-    import numpy as np
-    import torch
-
     from stance.modeling import TracedEncoder
-    from tools.speed_variants import setup
+    from tools.speed_variants import compare, setup
 
     m, enc, pad, run = setup()
 
@@ -55,23 +51,7 @@ def main(rounds: int = 3) -> None:
         print("onnxruntime is not installed: its variant is left out")
     if ort is not None:
         variants["fp32, ONNX Runtime"] = ort_variant(m, enc, pad, ort)
-    ref = run(m)
-    agree, warm = {}, {}
-    for k, f in variants.items():
-        t = time.perf_counter()
-        agree[k] = float((f() == ref).mean())
-        warm[k] = time.perf_counter() - t
-    rates = {k: [] for k in variants}
-    for _ in range(rounds):
-        for k, f in variants.items():
-            t = time.perf_counter()
-            f()
-            rates[k].append(len(enc) / (time.perf_counter() - t))
-    print(f"{len(enc)} pairs, {rounds} interleaved rounds, {torch.get_num_threads()} threads")
-    for k in variants:
-        print(f"{k:32s} {np.median(rates[k]):7.1f} pairs/s (rounds: "
-              f"{', '.join(f'{x:.0f}' for x in rates[k])})  agreement with the project's pass "
-              f"{100 * agree[k]:.1f}%, first pass {warm[k]:.1f} s")
+    compare(variants, run(m), len(enc), rounds, "the project's pass")
 
 
 def ort_variant(m, enc, pad, ort):

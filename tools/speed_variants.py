@@ -46,6 +46,30 @@ def setup():
     return m, enc, pad, run
 
 
+def compare(variants: dict, ref, n: int, rounds: int, ref_name: str) -> None:
+    """Each variant once untimed (its agreement with ``ref``, the first pass's time: torch.compile compiles here),
+    then ``rounds`` interleaved timed rounds; prints medians."""
+    import numpy as np
+    import torch
+
+    agree, warm = {}, {}
+    for k, f in variants.items():
+        t = time.perf_counter()
+        agree[k] = float((f() == ref).mean())
+        warm[k] = time.perf_counter() - t
+    rates = {k: [] for k in variants}
+    for _ in range(rounds):
+        for k, f in variants.items():
+            t = time.perf_counter()
+            f()
+            rates[k].append(n / (time.perf_counter() - t))
+    print(f"{n} pairs, {rounds} interleaved rounds, {torch.get_num_threads()} threads")
+    for k in variants:
+        print(f"{k:32s} {np.median(rates[k]):7.1f} pairs/s (rounds: "
+              f"{', '.join(f'{x:.0f}' for x in rates[k])})  agreement with {ref_name} {100 * agree[k]:.1f}%, first "
+              f"pass {warm[k]:.1f} s")
+
+
 def main(rounds: int = 4) -> None:
     import numpy as np
     import torch
@@ -113,23 +137,7 @@ def main(rounds: int = 4) -> None:
 
     if shutil.which("cc") or shutil.which("gcc"):
         variants["bf16, torch.compile (inductor)"] = lambda: run(Compiled)
-    ref = run(m)
-    agree, warm = {}, {}
-    for k, f in variants.items():  # also the untimed warm-up (torch.compile compiles here)
-        t = time.perf_counter()
-        agree[k] = float((f() == ref).mean())
-        warm[k] = time.perf_counter() - t
-    rates = {k: [] for k in variants}
-    for _ in range(rounds):
-        for k, f in variants.items():
-            t = time.perf_counter()
-            f()
-            rates[k].append(len(enc) / (time.perf_counter() - t))
-    print(f"{len(enc)} pairs, {rounds} interleaved rounds, {torch.get_num_threads()} threads")
-    for k in variants:
-        print(f"{k:32s} {np.median(rates[k]):7.1f} pairs/s (rounds: "
-              f"{', '.join(f'{x:.0f}' for x in rates[k])})  agreement with fp32 {100 * agree[k]:.1f}%, first "
-              f"pass {warm[k]:.1f} s")
+    compare(variants, run(m), len(enc), rounds, "fp32")
     from torch.profiler import ProfilerActivity, profile
 
     for name, net in (("bf16 pass (project)", twin), ("bf16 pass, fused attention", fused)):
