@@ -177,6 +177,12 @@ def _dse(split: str, root: Path) -> list[dict]:
 
 
 # --- SemEval-2016 -----------------------------------------------------------------------------------------------
+# The organisers replaced the query hashtags they collected the tweets by with this placeholder; no real text has
+# it, and a model trained with it learns it as a cue for SemEval's label mix (tools/semst_probe.py). Removed from
+# every split, so training and evaluation read the tweets as any other text.
+_SEMST = re.compile(r"\s*#SemST\b")
+
+
 def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> list[dict]:
     if name == "semeval2016-b":
         files = ["testdata-taskB-all-annotations.txt"]
@@ -202,6 +208,7 @@ def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> l
             id_, target, tweet, st = parts[:4]
             if st.lower() not in TASK_LABELS["stance"]:
                 raise DataError(f"{path}:{n}: stance {st!r} is not FAVOR, AGAINST or NONE")
+            tweet = _SEMST.sub("", tweet).strip() or tweet
             rows.append(_row(id_, tweet, st.lower(), "stance", target, group=target))
     if split in ("train", "dev") and name == "semeval2016-a":
         # No official dev split: a fixed, per-target stratified 15% of train (ids hashed, so it never moves).

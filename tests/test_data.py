@@ -40,6 +40,18 @@ def test_semeval_cp1252_training_file_and_fixed_dev_split():
     b = load_dataset("semeval2016-b", "test")
     assert len(b) == 707 and set(b[:]["group"]) == {"Donald Trump"}
     assert b[0]["target_start"] is None  # a topic, not a span
+    for ds in (tr, dev, b):  # the organisers' placeholder hashtag is read as no real text has it: not at all
+        assert not any("#semst" in t.lower() for t in ds[:]["text"])
+
+
+def test_semeval_placeholder_hashtag_is_removed(tmp_path):
+    (tmp_path / "semeval2016").mkdir()
+    (tmp_path / "semeval2016" / "testdata-taskA-all-annotations.txt").write_text(
+        "ID\tTarget\tTweet\tStance\n1\tAtheism\tGod is great #faith #SemST\tAGAINST\n"
+        "2\tAtheism\t#SemST\tNONE\n3\tAtheism\tThe #SemSTudy of #SemST faith\tNONE\n")
+    texts = load_dataset("semeval2016-a", "test", tmp_path)[:]["text"]
+    # a tweet that is nothing but the tag keeps it (no empty texts); a longer word that starts like it stays
+    assert texts == ["God is great #faith", "#SemST", "The #SemSTudy of faith"]
 
 
 def test_pstance():

@@ -54,8 +54,9 @@ def test_staged_run_saves_a_loadable_model_with_its_history(tmp_path):
 def test_a_stage_the_recipe_lacks_is_refused_before_any_work(tmp_path):
     import pytest
 
-    with pytest.raises(SystemExit, match="has stages 1..8"):
-        run("default", tmp_path / "x", stage=9, sets=({}, {}))
+    n = len(RECIPES["default"]["stages"])
+    with pytest.raises(SystemExit, match=f"has stages 1..{n}"):
+        run("default", tmp_path / "x", stage=n + 1, sets=({}, {}))
     assert not (tmp_path / "x").exists()
 
 
