@@ -3,7 +3,9 @@
 
     python tools/semst_probe.py [MODEL]
 
-A diagnosis read on B's test split (B has no other), not a selection.
+A diagnosis read on B's test split (B has no other), not a selection. Since 2026-12-07 the loader removes the tag
+(stance.data) and the default's stance head was refitted without it (stage 10); this probe puts each tweet's tag
+back from the raw file to show how a model reads the two.
 """
 from __future__ import annotations
 
@@ -22,17 +24,27 @@ def main(model: str = "default") -> None:
     from stance.estimator import load_model
     from stance.inputs import as_items
 
-    m = load_model(model)
-    ds = load_dataset("semeval2016-b", "test")
-    items, gold, labels = as_items(ds), ds[:]["label"], m.labels["stance"]
+    import csv
 
-    def untagged(it):
-        t = re.sub(r"\s*#SemST\b", "", it.text)
+    from stance.data import data_dir
+
+    m = load_model(model)
+    ds = load_dataset("semeval2016-b", "test")  # read without the tag
+    items, gold, labels = as_items(ds), ds[:]["label"], m.labels["stance"]
+    raw_file = data_dir() / "semeval2016" / "testdata-taskB-all-annotations.txt"
+    rows = list(csv.reader(raw_file.read_text(encoding="utf-8", errors="replace").splitlines(), delimiter="\t",
+                           quoting=csv.QUOTE_NONE))[1:]
+    raw = {r[0]: r[2] for r in rows}
+
+    def tagged_item(t: str, it: Item) -> Item:  # the same target span where the tag left it in place
         if it.target_start is not None and t[it.target_start:it.target_end] == it.text[it.target_start:it.target_end]:
             return Item(t, it.target_start, it.target_end, it.topic)
         return Item(t, None, None, it.topic or "Donald Trump")
 
-    for name, its in (("with #SemST", items), ("without #SemST", [untagged(i) for i in items])):
+    tagged = [tagged_item(raw[i], it) for i, it in zip(ds[:]["id"], items)]
+    assert all(re.search(r"#SemST\b", it.text) for it in tagged[:50]), "the raw file has no #SemST tags"
+
+    for name, its in (("with #SemST", tagged), ("without #SemST", items)):
         pred = [labels[i] for i in m.predict_proba(its, "stance").argmax(1)]
         cm = confusion_matrix(gold, pred, labels=labels)
         print(f"{name}: rows gold, columns predicted {labels}\n{cm}\nfavor recall {100 * cm[0, 0] / cm[0].sum():.1f}%, "
