@@ -183,7 +183,8 @@ def _dse(split: str, root: Path) -> list[dict]:
 _SEMST = re.compile(r"\s*#SemST\b")
 
 
-def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> list[dict]:
+def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15, keep_tag: bool = False) -> list[dict]:
+    """SemEval-2016 rows, without the placeholder hashtag unless ``keep_tag`` (tools/semst_probe.py compares)."""
     if name == "semeval2016-b":
         files = ["testdata-taskB-all-annotations.txt"]
     elif split == "test":
@@ -208,7 +209,8 @@ def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15) -> l
             id_, target, tweet, st = parts[:4]
             if st.lower() not in TASK_LABELS["stance"]:
                 raise DataError(f"{path}:{n}: stance {st!r} is not FAVOR, AGAINST or NONE")
-            tweet = _SEMST.sub("", tweet).strip() or tweet
+            if not keep_tag:
+                tweet = _SEMST.sub("", tweet).strip() or tweet
             rows.append(_row(id_, tweet, st.lower(), "stance", target, group=target))
     if split in ("train", "dev") and name == "semeval2016-a":
         # No official dev split: a fixed, per-target stratified 15% of train (ids hashed, so it never moves).

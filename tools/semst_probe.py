@@ -9,7 +9,6 @@ back from the raw file to show how a model reads the two.
 """
 from __future__ import annotations
 
-import re
 import sys
 from pathlib import Path
 
@@ -19,22 +18,15 @@ sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 def main(model: str = "default") -> None:
     from sklearn.metrics import confusion_matrix
 
-    from stance.data import load_dataset
+    from stance.data import _semeval, data_dir, load_dataset
     from stance.encoding import Item
     from stance.estimator import load_model
     from stance.inputs import as_items
 
-    import csv
-
-    from stance.data import data_dir
-
     m = load_model(model)
     ds = load_dataset("semeval2016-b", "test")  # read without the tag
     items, gold, labels = as_items(ds), ds[:]["label"], m.labels["stance"]
-    raw_file = data_dir() / "semeval2016" / "testdata-taskB-all-annotations.txt"
-    rows = list(csv.reader(raw_file.read_text(encoding="utf-8", errors="replace").splitlines(), delimiter="\t",
-                           quoting=csv.QUOTE_NONE))[1:]
-    raw = {r[0]: r[2] for r in rows}
+    raw = {r["id"]: r["text"] for r in _semeval("semeval2016-b", "test", data_dir(), keep_tag=True)}
 
     def tagged_item(t: str, it: Item) -> Item:  # the same target span where the tag left it in place
         if it.target_start is not None and t[it.target_start:it.target_end] == it.text[it.target_start:it.target_end]:
@@ -42,7 +34,6 @@ def main(model: str = "default") -> None:
         return Item(t, None, None, it.topic or "Donald Trump")
 
     tagged = [tagged_item(raw[i], it) for i, it in zip(ds[:]["id"], items)]
-    assert all(re.search(r"#SemST\b", it.text) for it in tagged[:50]), "the raw file has no #SemST tags"
 
     for name, its in (("with #SemST", tagged), ("without #SemST", items)):
         pred = [labels[i] for i in m.predict_proba(its, "stance").argmax(1)]
