@@ -69,11 +69,11 @@ _STAGE9 = {"epochs": 2.0, "train_tasks": ["sentiment"], "freeze": "encoder", "lr
            "distill": [{"teacher": "mpnet-sentiment", "task": "sentiment", "alpha": 0.7, "temperature": 2.0,
                         "transfer": {"newsmtsc-rw/entities": 6000}}]}
 
-# The default's stage 10 (CPU, 365 s on an AVX2-only AMD EPYC): the stance head alone refitted, everything else
-# frozen, on the stance mixture read without SemEval's placeholder hashtag #SemST (stance.data removes it since
-# then: stages 1-9 had learned it as a cue for SemEval's label mix). Kept by a rule written before it ran
-# (models/default/selection.json, stage10): SemEval-A dev 69.08, P-Stance dev 74.78, topic-stance-news dev
-# (paraphrased topics) 28.3, against bars of 68.30, 73.66 and 19.2.
+# The default's stage 10 (CPU, 365 s on a 2-core AMD EPYC with AVX-512, family 25, model 17): the stance head alone
+# refitted, everything else frozen, on the stance mixture read without SemEval's placeholder hashtag #SemST
+# (stance.data removes it since then: stages 1-9 had learned it as a cue for SemEval's label mix). Kept by a rule
+# written before it ran (models/default/selection.json, stage10): SemEval-A dev 69.08, P-Stance dev 74.78,
+# topic-stance-news dev (paraphrased topics) 28.3, against bars of 68.30, 73.66 and 19.2.
 _STAGE10 = {"epochs": 2.0, "train_tasks": ["stance"], "freeze": "encoder", "lr": 1e-3, "class_weight_power": 0.5,
             "caps": {"stance": 10000}}
 
