@@ -161,6 +161,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             model = copy.deepcopy(base)
             if self.task not in model.labels:
                 model.add_task(self.task, list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))))
+        # a task the model answers with a branch of its own (the default's sentiment) is fine-tuned on that branch
+        trained = model.branches.get(self.task, model)
         known = model.labels[self.task]
         unknown = sorted(set(ys) - set(known))
         if unknown:
@@ -168,7 +170,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 row = next(i for i, v in enumerate(ys) if v in unknown)
                 raise ValueError(f"row {row}: label {ys[row]!r} is not in the {self.task!r} label set {known}; "
                                  f"pass new_labels=True to add {unknown}")
-            model.extend_labels(self.task, unknown)
+            model.extend_labels(self.task, unknown)  # on the branch, where one answers the task
         index = {l: i for i, l in enumerate(model.labels[self.task])}
         data = TaskData(items, [index[v] for v in ys])
         dev = None
@@ -189,7 +191,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             data = TaskData([items[i] for i in tr], [data.labels[i] for i in tr])
         args = TrainingArguments(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                                  bf16=self.bf16, seed=self.seed, log_file=self.log_file)
-        self.history_ = train(model, {self.task: data}, dev, args, progress=self.progress)
+        self.history_ = train(trained, {self.task: data}, dev, args, progress=self.progress)
         self.model_ = model
         return self
 

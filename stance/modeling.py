@@ -21,6 +21,7 @@ from .encoding import H_OPEN, Item, collate, encode, length_sorted_batches
 FORMAT = "stance-model/1"
 WEIGHTS = "adapter.safetensors"
 BACKBONE_WEIGHTS = "backbone.safetensors"
+BRANCHES = "branches"  # a model folder's subfolder of task branches, one model folder per task
 
 
 _NATIVE_BF16: dict[str, bool] = {}
@@ -208,6 +209,9 @@ class StanceModel(nn.Module):
         for task, labels in tasks.items():
             self.add_task(task, labels)
         self.info: dict = {}
+        # task -> a model of its own (its own adapters and head on the same backbone) that answers that task in
+        # place of this one's head; see attach_branch
+        self.branches: dict[str, StanceModel] = {}
 
     # -- construction -------------------------------------------------------------------------------------------
     @classmethod
@@ -244,6 +248,10 @@ class StanceModel(nn.Module):
 
     def extend_labels(self, task: str, new_labels: Sequence[str]) -> None:
         """Add labels to a task's head, keeping what the old rows learned (few-shot extension)."""
+        if task in self.branches:  # the branch's head answers the task
+            self.branches[task].extend_labels(task, new_labels)
+            self._mirror(task)
+            return
         old = self.heads[task].net[-1]
         add = [l for l in new_labels if l not in self.labels[task]]
         if not add:
@@ -256,6 +264,83 @@ class StanceModel(nn.Module):
             new.bias[old.out_features:] = old.bias.mean()
         self.heads[task].net[-1] = new
         self.labels[task] = self.labels[task] + add
+
+    # -- branches ------------------------------------------------------------------------------------------------
+    def attach_branch(self, task: str, branch: "StanceModel") -> None:
+        """Let ``branch``, a model with its own adapters on the same backbone, answer ``task`` (one more encoder
+        pass for that task; the other tasks keep the shared adapters). The branch keeps only its ``task`` head;
+        this model's own head of the task, never used while the branch answers, is removed (the task's labels
+        and temperature are the branch's). :meth:`detach_branch` takes the task away with its branch.
+
+        >>> m = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"], "stance": ["favor", "against"]})
+        >>> m.attach_branch("sentiment", m.new_branch("sentiment"))
+        >>> sorted(m.branches), sorted(m.heads), sorted(m.labels)
+        (['sentiment'], ['stance'], ['sentiment', 'stance'])
+        """
+        if task not in self.labels:
+            raise ValueError(f"no task {task!r} to branch; this model has {sorted(self.labels)}")
+        if task not in branch.labels:
+            raise ValueError(f"the branch has no {task!r} head; it has {sorted(branch.labels)}")
+        if branch.labels[task] != self.labels[task]:
+            raise ValueError(f"the branch's {task!r} labels {branch.labels[task]} differ from this model's "
+                             f"{self.labels[task]}")
+        if branch.branches:
+            raise ValueError("a branch cannot have branches of its own")
+        if branch.tokenizer.get_vocab() != self.tokenizer.get_vocab():
+            raise ValueError("the branch uses another tokenizer; a branch must share this model's backbone")
+        for t in [t for t in branch.labels if t != task]:
+            branch.drop_task(t)
+        if task in self.heads:
+            del self.heads[task]
+        self.branches[task] = branch
+        self._mirror(task)
+        self.__dict__.pop("_twin", None)
+
+    def _mirror(self, task: str) -> None:
+        """A branched task's labels and temperature, as its branch has them (what ``labels`` and callers read)."""
+        b = self.branches[task]
+        self.labels[task], self.temperature[task] = list(b.labels[task]), b.temperature[task]
+
+    def new_branch(self, task: str) -> "StanceModel":
+        """A copy of this model that keeps only ``task``'s head, to be trained on that task alone and attached
+        with :meth:`attach_branch` (it starts from the shared adapters, so it starts from this model's answers)."""
+        if task not in self.labels:
+            raise ValueError(f"no task {task!r} to branch; this model has {sorted(self.labels)}")
+        if task in self.branches:
+            raise ValueError(f"{task!r} has a branch already; train model.branches[{task!r}] instead")
+        tok, branches, twin = self.tokenizer, self.branches, self.__dict__.pop("_twin", None)
+        self.tokenizer, self.branches = None, {}
+        try:
+            b = copy.deepcopy(self)
+        finally:
+            self.tokenizer, self.branches = tok, branches
+            if twin is not None:
+                self.__dict__["_twin"] = twin
+        b.tokenizer = tok
+        for t in [t for t in b.labels if t != task]:
+            b.drop_task(t)
+        b.info = {}
+        return b
+
+    def detach_branch(self, task: str) -> "StanceModel":
+        """Remove ``task``'s branch, and with it the task (this model has no head of its own for it); return it."""
+        if task not in self.branches:
+            raise KeyError(f"no branch for {task!r}; branches: {sorted(self.branches)}")
+        self.labels.pop(task)
+        self.temperature.pop(task)
+        return self.branches.pop(task)
+
+    def _apply(self, fn, *args, **kwargs):  # .to(), .cuda(), .float(): the branches follow
+        out = super()._apply(fn, *args, **kwargs)
+        for b in self.__dict__.get("branches", {}).values():
+            b._apply(fn, *args, **kwargs)
+        return out
+
+    def train(self, mode: bool = True):
+        super().train(mode)
+        for b in self.__dict__.get("branches", {}).values():
+            b.train(mode)
+        return self
 
     # -- forward --------------------------------------------------------------------------------------------------
     def lora_modules(self):
@@ -305,7 +390,17 @@ class StanceModel(nn.Module):
     def logits(self, items: Sequence[Item], tasks: Sequence[str], batch_size: int = 64, bf16: bool = True,
                progress: bool = False, encoded=None) -> dict[str, torch.Tensor]:
         """Temperature-scaled logits of several heads from one encoder pass per item (length-sorted batches).
-        ``encoded``: the items already run through :func:`stance.encoding.encode` with this model's tokenizer."""
+        ``encoded``: the items already run through :func:`stance.encoding.encode` with this model's tokenizer.
+        A task with a branch (:meth:`attach_branch`) is answered by the branch, in a pass of its own."""
+        routed = [t for t in tasks if t in self.branches]
+        if routed:
+            out = self.logits(items, [t for t in tasks if t not in self.branches], batch_size, bf16, progress,
+                              encoded) if len(routed) < len(tasks) else {}
+            for t in routed:
+                b = self.branches[t]
+                same = b.hp["max_length"] == self.hp["max_length"]
+                out.update(b.logits(items, [t], batch_size, bf16, progress, encoded if same else None))
+            return {t: out[t] for t in tasks}
         was_training = self.training
         self.eval()
         self.merge_adapters(True)
@@ -340,12 +435,12 @@ class StanceModel(nn.Module):
         key = (self.device.type, tuple(self.heads), tuple(p._version for p in self.parameters()))
         cached = self.__dict__.get("_twin")
         if cached is None or cached[0] != key:
-            tok = self.tokenizer
-            self.tokenizer = None  # shared, not copied
+            tok, branches = self.tokenizer, self.branches
+            self.tokenizer, self.branches = None, {}  # the tokenizer is shared, not copied; branches have their own
             try:
                 twin = copy.deepcopy(self)
             finally:
-                self.tokenizer = tok
+                self.tokenizer, self.branches = tok, branches
             twin.tokenizer = tok
             twin.to(torch.bfloat16).eval()
             # the plain matmul-softmax-matmul attention: at these lengths (tens of tokens), in bfloat16 on the
@@ -378,15 +473,18 @@ class StanceModel(nn.Module):
 
     def drop_task(self, task: str) -> None:
         """Remove a task's head (a recipe may train a task only to help the others and not ship its head)."""
-        if task not in self.heads:
+        if task not in self.labels:
             raise KeyError(f"no task {task!r}; this model has {list(self.labels)}")
-        del self.heads[task]
+        if self.branches.pop(task, None) is None:
+            del self.heads[task]
         self.labels.pop(task)
         self.temperature.pop(task)
 
-    def save(self, path: str | Path, card: str | None = None, dtype: str | None = None) -> Path:
+    def save(self, path: str | Path, card: str | None = None, dtype: str | None = None,
+             branch_dtype: str | None = None) -> Path:
         """Write the model folder. ``dtype="float16"`` stores the adapters and heads at half size (they are
-        loaded back into float32)."""
+        loaded back into float32); ``branch_dtype`` does so for the branches (default: ``dtype``), each in
+        ``branches/TASK/``, a model folder of its own."""
         from safetensors.torch import save_file
 
         path = Path(path)
@@ -401,6 +499,13 @@ class StanceModel(nn.Module):
             save_file(state, str(path / BACKBONE_WEIGHTS))
         cfg = {"format": FORMAT, "backbone": self.backbone, "tasks": self.labels, "temperature": self.temperature,
                "hyperparameters": self.hp, "encoder_config": self.encoder.config.to_dict(), "info": self.info}
+        if self.branches:
+            cfg["branches"] = sorted(self.branches)
+        import shutil
+
+        shutil.rmtree(path / BRANCHES, ignore_errors=True)  # a branch detached since the last save goes too
+        for t, b in self.branches.items():
+            b.save(path / BRANCHES / t, dtype=branch_dtype or dtype)
         (path / "config.json").write_text(json.dumps(cfg, indent=2, default=str))
         if card is not None:
             (path / "README.md").write_text(card)
@@ -444,7 +549,9 @@ class StanceModel(nn.Module):
             bp = backbone_path(cfg["backbone"])
             enc = load_encoder(bp)
             tok = AutoTokenizer.from_pretrained(bp, local_files_only=True)
-        model = cls(enc, tok, cfg["tasks"], backbone=cfg["backbone"], **hp)
+        branched = cfg.get("branches") or []
+        model = cls(enc, tok, {t: l for t, l in cfg["tasks"].items() if t not in branched}, backbone=cfg["backbone"],
+                    **hp)
         try:
             state = load_file(str(path / WEIGHTS))
         except (FileNotFoundError, SafetensorError, OSError) as e:
@@ -461,7 +568,13 @@ class StanceModel(nn.Module):
                     raise ModelError(f"{path / WEIGHTS}: {k} has shape {tuple(v.shape)}, expected "
                                      f"{tuple(own[k].shape)}")
                 own[k].copy_(v)
-        model.temperature = {k: float(v) for k, v in cfg["temperature"].items()}
+        model.temperature = {k: float(v) for k, v in cfg["temperature"].items() if k not in branched}
         model.info = cfg.get("info", {})
+        for t in branched:
+            if t not in cfg["tasks"] or not (path / BRANCHES / t / "config.json").exists():
+                raise ModelError(f"{path}: config names a {t!r} branch but {path / BRANCHES / t} is missing "
+                                 f"or the config has no {t!r} task")
+            model.labels[t] = list(cfg["tasks"][t])  # attach_branch checks the branch's labels against these
+            model.attach_branch(t, cls.load(path / BRANCHES / t))
         model.eval()
         return model

@@ -376,7 +376,8 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
     for n, st in enumerate(spec["stages"], 1):  # a stage's own options, checked before any stage trains
         if st.get("freeze") not in (None, "encoder"):
             raise ValueError(f"stage {n} of recipe {name!r}: freeze={st['freeze']!r}; the one option is 'encoder'")
-        unknown = sorted(set(st.get("train_tasks") or ()) - set(TASK_LABELS))
+        unknown = sorted((set(st.get("train_tasks") or ()) | ({st["branch"]} if st.get("branch") else set()))
+                         - set(TASK_LABELS))
         if unknown:
             raise ValueError(f"stage {n} of recipe {name!r}: train_tasks {unknown} are not tasks; the tasks are "
                              f"{sorted(TASK_LABELS)}")
@@ -423,10 +424,20 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
         if stage in (0, n):
             tr, dv = sets_for(st)
             only = st.get("train_tasks") or list(train_sets)  # a stage may train some of the tasks
+            if st.get("branch"):  # a branch stage trains that task's own adapters (StanceModel.attach_branch)
+                only = [st["branch"]]
             tr = {t: d for t, d in tr.items() if t in train_sets and t in only}
             dv = {t: d for t, d in dv.items() if t in dev_sets and t in only}
-            histories.append(_stage(model, name, n, st, spec.get("seed", 42), tr, dv, out, device, left(),
+            if st.get("branch"):
+                t = st["branch"]
+                trained = model.branches.get(t) or model.new_branch(t)
+            else:
+                trained = model
+            histories.append(_stage(trained, name, n, st, spec.get("seed", 42), tr, dv, out, device, left(),
                                     data_dir))
+            if trained is not model:
+                model.attach_branch(st["branch"], trained)
+                histories[-1]["branch"] = st["branch"]
     last = histories[-1]
     calibration = {}  # each task's latest temperature fit (a stage may train, and so recalibrate, some tasks only)
     for h in histories:
@@ -448,7 +459,7 @@ def run(name: str, out: Path | None = None, data_dir=None, epochs: float | None 
     for t in list(model.labels):
         if spec.get("save_tasks") and t not in spec["save_tasks"]:
             model.drop_task(t)  # trained to help the others, not shipped
-    model.save(out, dtype=spec.get("save_dtype"))
+    model.save(out, dtype=spec.get("save_dtype"), branch_dtype=spec.get("branch_save_dtype"))
     (out / "history.json").write_text(json.dumps(histories, indent=2, default=str))
     from .model_card import write_card
 

@@ -104,8 +104,14 @@ def train(model, train_data: dict[str, TaskData], dev_data: dict[str, TaskData] 
     """Fine-tune ``model`` (a :class:`stance.modeling.StanceModel`) in place; return the history.
 
     Keeps the trainable state of the best dev score (mean macro-F1 over tasks) and calibrates one temperature per
-    task on dev. Without dev data it trains for ``epochs`` and keeps the last state.
+    task on dev. Without dev data it trains for ``epochs`` and keeps the last state. A task that the model
+    answers with a branch (``model.branches``) is trained on the branch, ``train(model.branches[task], ...)``.
     """
+    routed = sorted(set(train_data) & set(getattr(model, "branches", {})))
+    if routed:
+        raise ValueError(f"task {routed[0]!r} is answered by the model's {routed[0]!r} branch, so training its "
+                         f"shared head would change nothing; train model.branches[{routed[0]!r}] instead, or "
+                         f"remove the branch with model.detach_branch({routed[0]!r})")
     handler = None
     if args.log_file:
         Path(args.log_file).parent.mkdir(parents=True, exist_ok=True)

@@ -106,3 +106,20 @@ def test_fit_learns_the_labels_it_is_given_as_strings():
     pred = clf.predict(pairs(test))
     acc = float(np.mean([p == names[v] for p, v in zip(pred, test.labels)]))
     assert acc > 0.9, acc
+
+
+def test_fit_on_a_branched_task_trains_the_branch(base):
+    base.add_task("sentiment", ["negative", "neutral", "positive"])
+    base.attach_branch("sentiment", base.new_branch("sentiment"))
+    shared = {k: v.detach().clone() for k, v in base.named_parameters()}
+    own = {k: v.detach().clone() for k, v in base.branches["sentiment"].named_parameters() if v.requires_grad}
+    clf = StanceClassifier(task="sentiment", model=base, epochs=1, learning_rate=1e-2, new_labels=True)
+    clf.fit(ROWS, ["positive", "mixed"] * 12)
+    fitted = clf.model_
+    assert all((v == shared[k]).all() for k, v in fitted.named_parameters())  # the shared part is untouched
+    br = fitted.branches["sentiment"]
+    assert any(not (v == own[k]).all() for k, v in br.named_parameters() if v.requires_grad)
+    # the new label is on the branch's head, and predict_proba's columns follow classes_
+    assert fitted.labels["sentiment"] == br.labels["sentiment"] == ["negative", "neutral", "positive", "mixed"]
+    assert list(clf.classes_) == br.labels["sentiment"] and clf.predict_proba(ROWS[:2]).shape == (2, 4)
+    assert base.branches["sentiment"].labels["sentiment"] == ["negative", "neutral", "positive"]  # base unchanged

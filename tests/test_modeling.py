@@ -194,3 +194,115 @@ def test_a_trace_that_differs_from_its_encoder_is_refused():
     enc = StanceModel.tiny({"sentiment": ["negative", "neutral", "positive"]}).encoder
     assert TracedEncoder.trace(enc) is not None
     assert TracedEncoder.trace(ShapeDependent(enc)) is None
+
+
+def _branched(seed=3):
+    """A tiny model whose sentiment is answered by a branch with adapters of its own."""
+    from stance.labels import TASK_LABELS
+
+    m = StanceModel.tiny({t: TASK_LABELS[t] for t in ("sentiment", "stance")}, seed=0)
+    b = m.new_branch("sentiment")
+    torch.manual_seed(seed)
+    with torch.no_grad():  # the branch's own adapters and head, so it answers differently
+        for mod in b.lora_modules():
+            mod.lora_b.normal_(0, 0.2)
+        for p in b.heads["sentiment"].parameters():
+            p.add_(torch.randn_like(p) * 0.5)
+    return m, b
+
+
+def test_a_branch_answers_its_task_and_leaves_the_others_to_the_shared_adapters():
+    m, b = _branched()
+    own = {t: m.predict_proba(ITEMS, t, bf16=False) for t in ("sentiment", "stance")}
+    assert sorted(b.labels) == ["sentiment"] and not b.branches  # new_branch keeps the one head
+    m.attach_branch("sentiment", b)
+    np.testing.assert_allclose(m.predict_proba(ITEMS, "sentiment", bf16=False),
+                               b.predict_proba(ITEMS, "sentiment", bf16=False), atol=1e-6)
+    assert not np.allclose(m.predict_proba(ITEMS, "sentiment", bf16=False), own["sentiment"], atol=1e-3)
+    np.testing.assert_allclose(m.predict_proba(ITEMS, "stance", bf16=False), own["stance"], atol=1e-6)
+    both = m.logits(ITEMS, ["stance", "sentiment"], bf16=False)  # one call, the tasks in the order asked
+    assert list(both) == ["stance", "sentiment"]
+    np.testing.assert_allclose(torch.softmax(both["sentiment"], -1).numpy(),
+                               b.predict_proba(ITEMS, "sentiment", bf16=False), atol=1e-6)
+    assert "sentiment" not in m.heads and m.labels["sentiment"] == b.labels["sentiment"]  # the unused head goes
+    assert m.detach_branch("sentiment") is b and not m.branches and sorted(m.labels) == ["stance"]
+    with pytest.raises(ValueError, match="no task 'sentiment' to branch"):  # the task left with its branch
+        m.attach_branch("sentiment", b)
+
+
+def test_a_branch_is_saved_in_its_subfolder_and_loads_back(tmp_path):
+    m, b = _branched()
+    m.attach_branch("sentiment", b)
+    before = {t: m.predict_proba(ITEMS, t, bf16=False) for t in ("sentiment", "stance")}
+    m.save(tmp_path / "m", branch_dtype="float16")
+    from safetensors.torch import load_file
+
+    shared = load_file(str(tmp_path / "m" / "adapter.safetensors"))
+    own = load_file(str(tmp_path / "m" / "branches" / "sentiment" / "adapter.safetensors"))
+    assert not any(k.startswith("heads.sentiment") for k in shared) and "heads.sentiment.net.4.weight" in own
+    assert {v.dtype for v in shared.values()} == {torch.float32} and {v.dtype for v in own.values()} == {torch.float16}
+    assert json.loads((tmp_path / "m" / "config.json").read_text())["branches"] == ["sentiment"]
+    back = StanceModel.load(tmp_path / "m")
+    assert sorted(back.branches) == ["sentiment"] and sorted(back.labels) == ["sentiment", "stance"]
+    for t, p in before.items():
+        np.testing.assert_allclose(back.predict_proba(ITEMS, t, bf16=False), p, atol=3e-3)
+    back.detach_branch("sentiment")
+    back.save(tmp_path / "m")  # saved again without it: the old subfolder goes
+    assert not (tmp_path / "m" / "branches").exists()
+    again = StanceModel.load(tmp_path / "m")
+    assert not again.branches and sorted(again.labels) == ["stance"]
+
+
+def test_a_missing_branch_folder_is_a_clear_error(tmp_path):
+    m, b = _branched()
+    m.attach_branch("sentiment", b)
+    m.save(tmp_path / "m")
+    import shutil
+
+    shutil.rmtree(tmp_path / "m" / "branches" / "sentiment")
+    with pytest.raises(ModelError, match="'sentiment' branch .*missing"):
+        StanceModel.load(tmp_path / "m")
+
+
+def test_a_branch_must_match_the_task_and_labels():
+    m, b = _branched()
+    with pytest.raises(ValueError, match="no 'stance' head"):
+        m.attach_branch("stance", b)
+    b.extend_labels("sentiment", ["mixed"])
+    with pytest.raises(ValueError, match="differ"):
+        m.attach_branch("sentiment", b)
+    m.extend_labels("sentiment", ["mixed"])
+    m.attach_branch("sentiment", b)
+    with pytest.raises(ValueError, match="has a branch already"):
+        m.new_branch("sentiment")
+    m.extend_labels("sentiment", ["sarcastic"])  # goes to the branch's head, and the labels follow
+    assert m.labels["sentiment"] == b.labels["sentiment"] == ["negative", "neutral", "positive", "mixed", "sarcastic"]
+    assert m.predict_proba(ITEMS, "sentiment", bf16=False).shape == (2, 5)
+
+
+def test_a_branch_with_other_labels_is_refused():
+    m, b = _branched()
+    b.extend_labels("sentiment", ["mixed"])
+    with pytest.raises(ValueError, match="labels .* differ"):
+        m.attach_branch("sentiment", b)
+
+
+def test_training_a_branched_task_on_the_shared_head_is_refused():
+    from stance.training import TaskData, TrainingArguments, train
+
+    m, b = _branched()
+    m.attach_branch("sentiment", b)
+    data = {"sentiment": TaskData([ITEMS[0]] * 4, [0, 1, 2, 0])}
+    with pytest.raises(ValueError, match="answered by the model's 'sentiment' branch"):
+        train(m, data, None, TrainingArguments(epochs=1))
+
+
+def test_bf16_copy_leaves_the_branches_to_themselves(monkeypatch):
+    import stance.modeling as mm
+
+    monkeypatch.setattr(mm, "bf16_native", lambda device="cpu": True)
+    m, b = _branched()
+    m.attach_branch("sentiment", b)
+    assert not m.bf16_twin().branches and m.branches["sentiment"] is b
+    np.testing.assert_allclose(m.predict_proba(ITEMS, "sentiment", bf16=True),
+                               b.predict_proba(ITEMS, "sentiment", bf16=True), atol=1e-6)

@@ -25,7 +25,7 @@ def test_every_recipe_names_a_backbone_and_valid_stages():
         for st in spec["stages"]:
             assert st["epochs"] > 0 and set(st) <= {"epochs", "caps", "lr", "class_weight_power", "stop_at_step",
                                                     "distill", "attitude_max_round", "augment",
-                                                    "lora_r", "train_tasks", "freeze"}
+                                                    "lora_r", "train_tasks", "freeze", "branch"}
             for d in ([st["distill"]] if isinstance(st.get("distill"), dict) else st.get("distill", [])):
                 # the teacher is itself a recipe, trained first by `make models`
                 assert d["teacher"] in RECIPES and d["task"] in TASK_LABELS
@@ -124,3 +124,25 @@ def test_unknown_stage_options_are_refused_before_any_work(tmp_path):
     spec["stages"][1] = {"epochs": 1.0, "train_tasks": ["sentimnet"]}
     with pytest.raises(ValueError, match=r"train_tasks \['sentimnet'\] are not tasks"):
         run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
+
+
+def test_a_branch_stage_trains_its_own_adapters_and_leaves_the_shared_ones(tmp_path):
+    from safetensors.torch import load_file
+
+    tasks = ["sentiment", "attitude"]
+    sets = ({t: _toy(t, 16) for t in tasks}, {t: _toy(t, 8) for t in tasks})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "stop_at_step": 1},
+        {"epochs": 1.0, "branch": "sentiment", "lr": 1e-2, "stop_at_step": 2}]}
+    first = run("toy", tmp_path / "s1", spec={**spec, "stages": spec["stages"][:1]}, sets=sets, device="cpu")
+    second = run("toy", tmp_path / "s2", spec=spec, sets=sets, device="cpu", stage=2, init=first)
+    a, b = load_file(str(first / "adapter.safetensors")), load_file(str(second / "adapter.safetensors"))
+    # the shared weights are stage 1's, less the shared sentiment head, which the branch replaces
+    assert set(b) == {k for k in a if not k.startswith("heads.sentiment.")} and all((a[k] == b[k]).all() for k in b)
+    br = load_file(str(second / "branches" / "sentiment" / "adapter.safetensors"))
+    assert not any(k.startswith("heads.attitude") for k in br)
+    assert any(not (br[k] == a[k]).all() for k in br if ".lora_" in k)  # the branch's adapters learned
+    m = StanceModel.load(second)
+    assert sorted(m.branches) == ["sentiment"] and set(m.labels) == set(tasks)
+    hist = json.loads((second / "history.json").read_text())
+    assert hist[-1]["branch"] == "sentiment" and list(hist[-1]["calibration"]) == ["sentiment"]

@@ -30,6 +30,7 @@ def setup():
     from stance.inputs import as_items
 
     m = load_model("default")
+    m = m.branches.get("sentiment", m)  # the model that answers sentiment: the default's sentiment branch
     enc = encode(m.tokenizer, as_items(load_dataset("newsmtsc-rw", "test")), m.hp["max_length"])
     m.eval()
     m.merge_adapters(True)
