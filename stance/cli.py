@@ -95,7 +95,7 @@ def cmd_train(a) -> int:
         if a.dev else None
     clf = StanceClassifier(task=a.task, model=a.model, labels=a.labels.split(",") if a.labels else None,
                            new_labels=a.new_labels, epochs=a.epochs, learning_rate=a.learning_rate,
-                           batch_size=a.batch_size,
+                           batch_size=a.batch_size, branch=a.branch,
                            log_file=str(Path(a.out) / "train.log"), progress=not a.quiet)
     clf.fit(ds, X_dev=dev)
     clf.save(a.out)
@@ -189,6 +189,8 @@ def build_parser() -> argparse.ArgumentParser:
     tr.add_argument("--model", default=None, help="start from a shipped model or folder (default: the backbone)")
     tr.add_argument("--labels", help="comma-separated label set of a new head")
     tr.add_argument("--new-labels", action="store_true", help="allow labels outside the head's label set")
+    tr.add_argument("--branch", action="store_true",
+                    help="train the task on adapters of its own, leaving --model's other tasks exactly as they were")
     tr.add_argument("--epochs", type=float, default=3.0)
     tr.add_argument("--batch-size", type=int, default=32, help="smaller for a few dozen rows (e.g. 8)")
     tr.add_argument("--learning-rate", type=float, default=8e-4)

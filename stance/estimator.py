@@ -88,6 +88,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     ``model`` is a shipped model name (``"default"``), a model folder, or None to start from the ``backbone``.
     ``labels`` fixes the label set of a new head; ``new_labels=True`` lets ``fit`` add labels to an existing head.
+    ``branch=True`` fine-tunes the task on adapters of its own (:meth:`StanceModel.attach_branch`), so every other
+    task of ``model`` keeps exactly its predictions (``analyze`` with your attitude labels, the shipped sentiment
+    and stance unchanged), at the cost of one more encoder pass for that task; without it, ``fit`` trains the
+    shared adapters and the other tasks of the fitted copy drift.
 
     >>> clf = StanceClassifier(task="sentiment", model="default")
     >>> clf.predict([("Critics slammed the senator for the vote.", "senator"),
@@ -101,7 +105,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                  labels: list[str] | None = None, new_labels: bool = False, epochs: float = 3.0,
                  batch_size: int = 32, learning_rate: float = 8e-4, max_length: int = 128, bf16: bool = True,
                  validation_fraction: float = 0.1, seed: int = 42, log_file: str | None = None,
-                 progress: bool = False):
+                 progress: bool = False, branch: bool = False):
         self.task = task
         self.model = model
         self.backbone = backbone
@@ -116,6 +120,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         self.seed = seed
         self.log_file = log_file
         self.progress = progress
+        self.branch = branch
 
     # -- helpers -----------------------------------------------------------------------------------------------
     def _base_model(self) -> StanceModel | None:
@@ -161,6 +166,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             model = copy.deepcopy(base)
             if self.task not in model.labels:
                 model.add_task(self.task, list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))))
+            if self.branch and self.task not in model.branches:
+                model.attach_branch(self.task, model.new_branch(self.task))
         # a task the model answers with a branch of its own (the default's sentiment) is fine-tuned on that branch
         trained = model.branches.get(self.task, model)
         known = model.labels[self.task]

@@ -83,6 +83,21 @@ def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
     assert said["classes"] == list(saved.classes_) and {"supportive", "critical"} <= set(said["classes"])
 
 
+def test_train_command_with_branch_keeps_the_other_tasks(tmp_path, capsys, tiny_model_dir):
+    f = tmp_path / "train.jsonl"
+    rows = [{"text": "Anna praised the plan while Boris attacked it.", "target": n, "label": l}
+            for n, l in [("Anna", "supportive"), ("Boris", "critical")] * 10]
+    f.write_text("\n".join(json.dumps(r) for r in rows))
+    rc = main(["train", "--data", str(f), "--task", "attitude", "--model", str(tiny_model_dir), "--epochs", "1",
+               "--branch", "--out", str(tmp_path / "out"), "--quiet"])
+    assert rc == 0 and (tmp_path / "out" / "branches" / "attitude" / "adapter.safetensors").exists()
+    from safetensors.torch import load_file
+
+    a = load_file(str(tiny_model_dir / "adapter.safetensors"))
+    b = load_file(str(tmp_path / "out" / "adapter.safetensors"))  # the shared weights: as they were
+    assert set(b) == {k for k in a if not k.startswith("heads.attitude.")} and all((a[k] == b[k]).all() for k in b)
+
+
 def test_bad_files_are_named_with_their_line(tmp_path, capsys, tiny_model_dir):
     def evaluate(f, task="attitude"):
         rc = main(["evaluate", "--model", str(tiny_model_dir), "--data", str(f), "--task", task, "--n-boot", "0"])

@@ -123,3 +123,22 @@ def test_fit_on_a_branched_task_trains_the_branch(base):
     assert fitted.labels["sentiment"] == br.labels["sentiment"] == ["negative", "neutral", "positive", "mixed"]
     assert list(clf.classes_) == br.labels["sentiment"] and clf.predict_proba(ROWS[:2]).shape == (2, 4)
     assert base.branches["sentiment"].labels["sentiment"] == ["negative", "neutral", "positive"]  # base unchanged
+
+
+def test_fit_with_branch_leaves_every_other_task_as_it_was(tmp_path, base):
+    from stance.inputs import as_items
+
+    items = as_items(ROWS[:4])
+    base.add_task("sentiment", ["negative", "neutral", "positive"])
+    before = base.predict_proba(items, "sentiment", bf16=False)
+    clf = StanceClassifier(task="attitude", model=base, epochs=1, learning_rate=1e-2, branch=True, bf16=False)
+    clf.fit(ROWS, LABELS)
+    fitted = clf.model_
+    assert sorted(fitted.branches) == ["attitude"] and not base.branches
+    np.testing.assert_allclose(fitted.predict_proba(items, "sentiment", bf16=False), before, atol=1e-6)
+    plain = StanceClassifier(task="attitude", model=base, epochs=1, learning_rate=1e-2).fit(ROWS, LABELS)
+    assert not np.allclose(plain.model_.predict_proba(items, "sentiment", bf16=False), before, atol=1e-4)
+    clf.save(tmp_path / "m")
+    back = StanceModel.load(tmp_path / "m")
+    np.testing.assert_allclose(back.predict_proba(items, "attitude", bf16=False),
+                               clf.predict_proba(ROWS[:4]), atol=1e-5)
