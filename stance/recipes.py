@@ -17,7 +17,10 @@ the attitude rows; (6) one more epoch of stage 5 at half its learning rate; (7) 
 attitude, learned from ``mpnet-attitude`` on five times stage 6's attitude rows, the other tasks sampled; (8) the
 directed head alone refitted on every DSE pair, everything else frozen; (9) the sentiment head alone refitted,
 distilled from ``mpnet-sentiment`` on NewsMTSC pairs and other named entities of its training sentences.
-``--stage N --init DIR`` runs the N-th stage alone on a saved model of the stages before.
+``--stage N --init DIR`` runs the N-th stage alone on a saved model of the stages before. A stage with
+``"branch": TASK`` trains that task alone on adapters of its own (``StanceModel.attach_branch``), leaving the shared
+ones as they were; no shipped recipe has one (a sentiment branch of the default was tried and not kept:
+models/default/selection.json); ``"branch_save_dtype"`` in the recipe stores branches at half size.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
 (stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
