@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import shutil
 from pathlib import Path
 from typing import Sequence
 
@@ -209,8 +210,8 @@ class StanceModel(nn.Module):
         for task, labels in tasks.items():
             self.add_task(task, labels)
         self.info: dict = {}
-        # task -> a model of its own (its own adapters and head on the same backbone) that answers that task in
-        # place of this one's head; see attach_branch
+        # task -> a model with adapters and a head of its own, on the same backbone, that answers that task (this
+        # one then has no head for it); see attach_branch
         self.branches: dict[str, StanceModel] = {}
 
     # -- construction -------------------------------------------------------------------------------------------
@@ -501,8 +502,6 @@ class StanceModel(nn.Module):
                "hyperparameters": self.hp, "encoder_config": self.encoder.config.to_dict(), "info": self.info}
         if self.branches:
             cfg["branches"] = sorted(self.branches)
-        import shutil
-
         shutil.rmtree(path / BRANCHES, ignore_errors=True)  # a branch detached since the last save goes too
         for t, b in self.branches.items():
             b.save(path / BRANCHES / t, dtype=branch_dtype or dtype)

@@ -215,7 +215,7 @@ def _teacher_probs(teacher_name, teacher, items: list, task: str):
     from .estimator import model_path
 
     h = hashlib.sha1(task.encode())
-    for f in sorted(model_path(teacher_name).glob("*.safetensors")):
+    for f in sorted(model_path(teacher_name).rglob("*.safetensors")):  # a branch's weights too
         h.update(f.read_bytes())
     for i in items:
         h.update(repr((i.text, i.target_start, i.target_end, i.topic, i.holder_start, i.holder_end)).encode())
