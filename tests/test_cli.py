@@ -66,13 +66,18 @@ def test_evaluate_prints_a_readable_summary_also_without_an_interval(tmp_path, c
     assert "95% CI" in capsys.readouterr().out
 
 
-def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
+def _train(tmp_path, model_dir, *extra):
+    """``stance train`` on 20 attitude rows from ``model_dir`` into tmp_path/out; its return code."""
     f = tmp_path / "train.jsonl"
     rows = [{"text": "Anna praised the plan while Boris attacked it.", "target": n, "label": l}
             for n, l in [("Anna", "supportive"), ("Boris", "critical")] * 10]
     f.write_text("\n".join(json.dumps(r) for r in rows))
-    rc = main(["train", "--data", str(f), "--task", "attitude", "--model", str(tiny_model_dir), "--epochs", "1",
-               "--out", str(tmp_path / "out"), "--quiet"])
+    return main(["train", "--data", str(f), "--task", "attitude", "--model", str(model_dir), "--epochs", "1",
+                 *extra, "--out", str(tmp_path / "out"), "--quiet"])
+
+
+def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
+    rc = _train(tmp_path, tiny_model_dir)
     assert rc == 0 and (tmp_path / "out" / "adapter.safetensors").exists()
     assert "eval step" in (tmp_path / "out" / "train.log").read_text()
     said = json.loads(capsys.readouterr().out)
@@ -83,13 +88,8 @@ def test_train_command_saves_a_model(tmp_path, capsys, tiny_model_dir):
     assert said["classes"] == list(saved.classes_) and {"supportive", "critical"} <= set(said["classes"])
 
 
-def test_train_command_with_branch_keeps_the_other_tasks(tmp_path, capsys, tiny_model_dir):
-    f = tmp_path / "train.jsonl"
-    rows = [{"text": "Anna praised the plan while Boris attacked it.", "target": n, "label": l}
-            for n, l in [("Anna", "supportive"), ("Boris", "critical")] * 10]
-    f.write_text("\n".join(json.dumps(r) for r in rows))
-    rc = main(["train", "--data", str(f), "--task", "attitude", "--model", str(tiny_model_dir), "--epochs", "1",
-               "--branch", "--out", str(tmp_path / "out"), "--quiet"])
+def test_train_command_with_branch_keeps_the_other_tasks(tmp_path, tiny_model_dir):
+    rc = _train(tmp_path, tiny_model_dir, "--branch")
     assert rc == 0 and (tmp_path / "out" / "branches" / "attitude" / "adapter.safetensors").exists()
     from safetensors.torch import load_file
 
