@@ -223,3 +223,34 @@ def bystanders(data: TaskData, labels: Sequence[str], n: int, seed: int = 0, neu
             items.append(it)
             ys.append(ni if by else y)
     return TaskData(items[:n], ys[:n])
+
+
+# The directed task's labels seen from the other side of the pair: "H endorses T" is "T is endorsed by H".
+MIRRORED = {"neutral": "neutral", "endorses": "endorsed_by", "endorsed_by": "endorses", "blames": "blamed_by",
+            "blamed_by": "blames"}
+
+
+def swapped_roles(data: TaskData, labels: Sequence[str]) -> TaskData:
+    """Each (holder, target) pair of the directed task once more with the two entities' roles exchanged and the
+    label mirrored (``MIRRORED``): the same sentence, read from the other entity's side.
+
+    >>> from stance.labels import TASK_LABELS
+    >>> labs = TASK_LABELS["directed"]
+    >>> text = "Anna praised Boris."
+    >>> d = TaskData([Item(text, 13, 18, holder_start=0, holder_end=4)], [labs.index("endorses")])
+    >>> out = swapped_roles(d, labs)
+    >>> [(text[i.holder_start:i.holder_end], text[i.target_start:i.target_end], labs[y])
+    ...  for i, y in zip(out.items, out.labels)]
+    [('Boris', 'Anna', 'endorsed_by')]
+    """
+    index = {l: i for i, l in enumerate(labels)}
+    if set(index) != set(MIRRORED):
+        raise ValueError(f"swapped_roles needs the directed labels {sorted(MIRRORED)}, got {list(labels)}")
+    items, ys = [], []
+    for it, y in zip(data.items, data.labels):
+        if it.holder_start is None or it.target_start is None:
+            continue
+        items.append(Item(it.text, it.holder_start, it.holder_end, holder_start=it.target_start,
+                          holder_end=it.target_end))
+        ys.append(index[MIRRORED[labels[y]]])
+    return TaskData(items, ys)

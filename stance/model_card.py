@@ -72,10 +72,17 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
         L.append(f"Training took {info['train_seconds'] / 60:.0f} minutes on the machine in benchmarks/RESULTS.md.")
     hists = _histories(model_dir)
     for k, h in enumerate(hists, 1):
-        if h.get("augmented"):
-            L.append(f"Stage {k} added {h['augmented']['reported_speech_pairs']} reported-speech pairs to the attitude "
+        aug = h.get("augmented") or {}
+        if aug.get("reported_speech_pairs"):
+            L.append(f"Stage {k} added {aug['reported_speech_pairs']} reported-speech pairs to the attitude "
                      f"training rows (`stance/augment.py`: a training passage framed as someone else's report; the "
                      f"reporter `neutral`, the holder its label).")
+        if aug.get("bystander_pairs"):
+            L.append(f"Stage {k} added {aug['bystander_pairs']} bystander pairs to the attitude training rows "
+                     f"(`stance/augment.py`: an actor named beside someone else's attitude, `neutral`).")
+        if aug.get("swapped_role_pairs"):
+            L.append(f"Stage {k} added {aug['swapped_role_pairs']} directed pairs with holder and target exchanged "
+                     f"and the label mirrored (`stance/augment.py`).")
     # the weights kept are the best dev evaluation of the last stage (an earlier stage may have scored higher)
     ev = (hists[-1].get("evals") if hists else None) or info.get("dev_evals") or []
     if ev:

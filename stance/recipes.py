@@ -21,8 +21,8 @@ distilled from ``mpnet-sentiment`` on NewsMTSC pairs and other named entities of
 learned on adapters of its own, which answer the directed task (stored at half size).
 ``--stage N --init DIR`` runs the N-th stage alone on a saved model of the stages before. A stage with
 ``"branch": TASK`` trains that task alone on adapters of its own (``StanceModel.attach_branch``), leaving the shared
-ones as they were (the default's stage 11; a sentiment branch was tried and not kept:
-models/default/selection.json); ``"branch_save_dtype"`` in the recipe stores branches at half size.
+ones as they were (the default's stage 11; a sentiment branch, and the directed branch with swapped-role pairs,
+``"augment": {"swap_roles": true}``, were tried and not kept: models/default/selection.json); ``"branch_save_dtype"`` in the recipe stores branches at half size.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
 (stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
@@ -338,6 +338,13 @@ def _stage(model, name, stage, spec: dict, seed: int, train_sets, dev_sets, out:
                                                   len(extra.items))
         train_sets = {**train_sets, "attitude": _concat(train_sets["attitude"], extra)}
         augmented = {"reported_speech_pairs": len(extra.items)}
+    if aug.get("swap_roles") and "directed" in train_sets:
+        from .augment import swapped_roles
+
+        extra = swapped_roles(train_sets["directed"], TASK_LABELS["directed"])
+        logging.getLogger("stance.training").info("swapped-role augmentation: %d directed pairs", len(extra.items))
+        train_sets = {**train_sets, "directed": _concat(train_sets["directed"], extra)}
+        augmented = {**(augmented or {}), "swapped_role_pairs": len(extra.items)}
     if aug.get("bystanders") and "attitude" in train_sets:
         from .augment import bystanders
 

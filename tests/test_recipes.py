@@ -92,6 +92,14 @@ def test_an_augmenting_stage_adds_reported_speech_pairs(tmp_path):
     assert hist[0]["augmented"] == {"reported_speech_pairs": 10}
 
 
+def test_a_swap_roles_stage_adds_each_directed_pair_read_from_the_other_side(tmp_path):
+    sets = ({"directed": _toy("directed", 12)}, {"directed": _toy("directed", 6)})
+    spec = {"backbone": "minilm", "seed": 1, "stages": [
+        {"epochs": 1.0, "augment": {"swap_roles": True}, "stop_at_step": 1}]}
+    out = run("toy", tmp_path / "toy", spec=spec, sets=sets, device="cpu")
+    assert json.loads((out / "history.json").read_text())[0]["augmented"] == {"swapped_role_pairs": 12}
+
+
 def test_a_head_only_stage_trains_one_head_and_leaves_the_rest(tmp_path):
     from safetensors.torch import load_file
 
