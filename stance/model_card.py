@@ -27,10 +27,8 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
     name = model_dir.name
     size = sum(f.stat().st_size for f in model_dir.rglob("*.safetensors"))  # a branch's weights too
     branches = cfg.get("branches") or []
-    own = (f" The {', '.join(f'`{t}`' for t in branches)} task{'s' if len(branches) > 1 else ''} "
-           f"{'have' if len(branches) > 1 else 'has'} adapters and a head of {'their' if len(branches) > 1 else 'its'} "
-           f"own (a branch, in `branches/TASK/`, stored at half size where the recipe says so), in an encoder pass of "
-           f"{'their' if len(branches) > 1 else 'its'} own; the other tasks share the adapters." if branches else "")
+    own = (f" Branches (a task with adapters and a head of its own, in `branches/TASK/`, read in an encoder pass of "
+           f"its own): {', '.join(f'`{t}`' for t in branches)}; the other tasks share the adapters." if branches else "")
     L = [f"# stance model `{name}`", "",
          f"Backbone: `{cfg['backbone']}` (installed from PyPI, loaded offline). This folder holds only what the "
          f"fine-tuning adds: low-rank adapters (r={cfg['hyperparameters']['lora_r']}) on every linear layer of the "

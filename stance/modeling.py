@@ -309,19 +309,23 @@ class StanceModel(nn.Module):
             raise ValueError(f"no task {task!r} to branch; this model has {sorted(self.labels)}")
         if task in self.branches:
             raise ValueError(f"{task!r} has a branch already; train model.branches[{task!r}] instead")
-        tok, branches, twin = self.tokenizer, self.branches, self.__dict__.pop("_twin", None)
-        self.tokenizer, self.branches = None, {}
-        try:
-            b = copy.deepcopy(self)
-        finally:
-            self.tokenizer, self.branches = tok, branches
-            if twin is not None:
-                self.__dict__["_twin"] = twin
-        b.tokenizer = tok
+        b = self._bare_copy()
         for t in [t for t in b.labels if t != task]:
             b.drop_task(t)
         b.info = {}
         return b
+
+    def _bare_copy(self) -> "StanceModel":
+        """A deep copy that shares the tokenizer and leaves the branches behind (a pickle or copy also leaves the
+        bf16 copy behind: ``__getstate__``)."""
+        tok, branches = self.tokenizer, self.branches
+        self.tokenizer, self.branches = None, {}
+        try:
+            c = copy.deepcopy(self)
+        finally:
+            self.tokenizer, self.branches = tok, branches
+        c.tokenizer = tok
+        return c
 
     def detach_branch(self, task: str) -> "StanceModel":
         """Remove ``task``'s branch, and with it the task (this model has no head of its own for it); return it."""
@@ -436,13 +440,7 @@ class StanceModel(nn.Module):
         key = (self.device.type, tuple(self.heads), tuple(p._version for p in self.parameters()))
         cached = self.__dict__.get("_twin")
         if cached is None or cached[0] != key:
-            tok, branches = self.tokenizer, self.branches
-            self.tokenizer, self.branches = None, {}  # the tokenizer is shared, not copied; branches have their own
-            try:
-                twin = copy.deepcopy(self)
-            finally:
-                self.tokenizer, self.branches = tok, branches
-            twin.tokenizer = tok
+            twin = self._bare_copy()  # the branches make bf16 copies of their own
             twin.to(torch.bfloat16).eval()
             # the plain matmul-softmax-matmul attention: at these lengths (tens of tokens), in bfloat16 on the
             # 2-core CPUs here, it measured no slower than the fused kernel and at times faster
