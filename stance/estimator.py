@@ -168,7 +168,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
                 model.add_task(self.task, list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))))
             if self.branch and self.task not in model.branches:
                 model.attach_branch(self.task, model.new_branch(self.task))
-        # a task the model answers with a branch of its own (the default's sentiment) is fine-tuned on that branch
+        # a task the model answers with a branch of its own (the default's directed task) is fine-tuned on that branch
         trained = model.branches.get(self.task, model)
         known = model.labels[self.task]
         unknown = sorted(set(ys) - set(known))

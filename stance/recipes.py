@@ -22,7 +22,8 @@ learned on adapters of its own, which answer the directed task (stored at half s
 ``--stage N --init DIR`` runs the N-th stage alone on a saved model of the stages before. A stage with
 ``"branch": TASK`` trains that task alone on adapters of its own (``StanceModel.attach_branch``), leaving the shared
 ones as they were (the default's stage 11; a sentiment branch, and the directed branch with swapped-role pairs,
-``"augment": {"swap_roles": true}``, were tried and not kept: models/default/selection.json); ``"branch_save_dtype"`` in the recipe stores branches at half size.
+``"augment": {"swap_roles": true}``, were tried and not kept: models/default/selection.json);
+``"branch_save_dtype"`` in the recipe stores branches at half size.
 
 Training data: NewsMTSC train (sentiment), SemEval-2016 A train (85%, the rest is dev) and P-Stance train
 (stance), DSE train (directed), the project's attitude train split (attitude) less its passages that are
