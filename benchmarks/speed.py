@@ -91,9 +91,9 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
         return (matmul_ceiling(torch.bfloat16) if native else
                 matmul_ceiling(torch.bfloat16, reps=1, rounds=1, shapes=EMULATED_SHAPES))
 
-    answers = model.branches.get("sentiment", model)
-    res["bf16_encoder"] = ("traced" if isinstance(answers.bf16_twin().encoder, TracedEncoder) else "modules") if native \
-        else "none: ran fp32"
+    answers = model.branches.get("sentiment", model)  # the model that answers sentiment (a branch, where it has one)
+    traced = isinstance(answers.bf16_twin().encoder, TracedEncoder)
+    res["bf16_encoder"] = ("traced" if traced else "modules") if native else "none: ran fp32"
     naive_loop(model, naive_items[:8], "sentiment")
     # the ceiling is measured before and after the timed rounds, the higher kept: this shared machine's speed
     # drifts, and a ceiling measured in a slow minute would flatter every share

@@ -28,7 +28,8 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
     size = sum(f.stat().st_size for f in model_dir.rglob("*.safetensors"))  # a branch's weights too
     branches = cfg.get("branches") or []
     own = (f" Branches (a task with adapters and a head of its own, in `branches/TASK/`, read in an encoder pass of "
-           f"its own): {', '.join(f'`{t}`' for t in branches)}; the other tasks share the adapters." if branches else "")
+           f"its own): {', '.join(f'`{t}`' for t in branches)}; the other tasks share the adapters."
+           if branches else "")
     L = [f"# stance model `{name}`", "",
          f"Backbone: `{cfg['backbone']}` (installed from PyPI, loaded offline). This folder holds only what the "
          f"fine-tuning adds: low-rank adapters (r={cfg['hyperparameters']['lora_r']}) on every linear layer of the "
