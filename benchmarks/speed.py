@@ -92,8 +92,9 @@ def run_pairs(model_name="default", n_naive: int | None = None, progress=print, 
                 matmul_ceiling(torch.bfloat16, reps=1, rounds=1, shapes=EMULATED_SHAPES))
 
     answers = model.branches.get("sentiment", model)  # the model that answers sentiment (a branch, where it has one)
-    traced = isinstance(answers.bf16_twin().encoder, TracedEncoder)
-    res["bf16_encoder"] = ("traced" if traced else "modules") if native else "none: ran fp32"
+    # (no bf16 copy is built where bf16 is not native: tracing it there would be emulated, and slow)
+    res["bf16_encoder"] = ("traced" if isinstance(answers.bf16_twin().encoder, TracedEncoder) else "modules") \
+        if native else "none: ran fp32"
     naive_loop(model, naive_items[:8], "sentiment")
     # the ceiling is measured before and after the timed rounds, the higher kept: this shared machine's speed
     # drifts, and a ceiling measured in a slow minute would flatter every share
