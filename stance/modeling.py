@@ -316,8 +316,8 @@ class StanceModel(nn.Module):
         return b
 
     def _bare_copy(self) -> "StanceModel":
-        """A deep copy that shares the tokenizer and leaves the branches behind (a pickle or copy also leaves the
-        bf16 copy behind: ``__getstate__``)."""
+        """A deep copy that shares the tokenizer and leaves the branches behind, and with them the branched tasks
+        (it has no head for them); a pickle or copy also leaves the bf16 copy behind: ``__getstate__``."""
         tok, branches = self.tokenizer, self.branches
         self.tokenizer, self.branches = None, {}
         try:
@@ -325,6 +325,9 @@ class StanceModel(nn.Module):
         finally:
             self.tokenizer, self.branches = tok, branches
         c.tokenizer = tok
+        for t in branches:
+            c.labels.pop(t)
+            c.temperature.pop(t)
         return c
 
     def detach_branch(self, task: str) -> "StanceModel":

@@ -230,6 +230,17 @@ def test_a_branch_answers_its_task_and_leaves_the_others_to_the_shared_adapters(
         m.attach_branch("sentiment", b)
 
 
+def test_a_model_with_a_branch_can_branch_another_task():
+    m, b = _branched()
+    m.attach_branch("sentiment", b)
+    other = m.new_branch("stance")  # a copy of the shared model, which has no sentiment head of its own
+    assert sorted(other.labels) == ["stance"] and not other.branches and list(other.heads) == ["stance"]
+    m.attach_branch("stance", other)
+    assert sorted(m.branches) == ["sentiment", "stance"] and sorted(m.labels) == ["sentiment", "stance"]
+    np.testing.assert_allclose(m.predict_proba(ITEMS, "stance", bf16=False),
+                               other.predict_proba(ITEMS, "stance", bf16=False), atol=1e-6)
+
+
 def test_a_branch_is_saved_in_its_subfolder_and_loads_back(tmp_path):
     m, b = _branched()
     m.attach_branch("sentiment", b)
