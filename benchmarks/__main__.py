@@ -164,7 +164,7 @@ def main(argv=None):
 
     write_report(results, out)
     update_readme(results)  # the figures block of the top-level README
-    from stance.estimator import models_dir
+    from stance.registry import models_dir
     from stance.model_card import write_card
 
     for d in sorted(models_dir().glob("*")):

@@ -6,7 +6,8 @@ from pathlib import Path
 
 from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
 from stance.data import DATASETS, DataError, load_dataset
-from stance.estimator import StanceClassifier, models_dir
+from stance.estimator import StanceClassifier
+from stance.registry import models_dir
 from stance.evaluation import at_dataset_level, paired_bootstrap, predict_labels, score_predictions
 from stance.labels import TASK_LABELS
 

@@ -13,7 +13,7 @@ import torch
 
 from stance.data import load_dataset
 from stance.encoding import collate, encode
-from stance.estimator import load_model
+from stance.registry import load_model
 from stance.inputs import as_items
 from stance.modeling import TracedEncoder, bf16_native
 

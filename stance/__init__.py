@@ -29,7 +29,7 @@ __version__ = "0.1.0"
 
 _EXPORTS = {
     "StanceClassifier": "stance.estimator",
-    "load_model": "stance.estimator",
+    "load_model": "stance.registry",
     "TrainingArguments": "stance.training",
     "load_dataset": "stance.data",
     "load_file": "stance.data",
@@ -46,7 +46,8 @@ __all__ = ["load", *_EXPORTS]
 
 def load(name: str = "default", task: str = "sentiment"):
     """A ready :class:`StanceClassifier` for ``task`` on a shipped model name or a model folder."""
-    from .estimator import StanceClassifier, load_model
+    from .estimator import StanceClassifier
+    from .registry import load_model
 
     load_model(name)  # fail early, with the list of shipped models, on a bad name
     return StanceClassifier(task=task, model=name)

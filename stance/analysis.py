@@ -19,7 +19,7 @@ import numpy as np
 from .actors import ActorFinder
 from .backbone import ModelError
 from .encoding import Item, encode
-from .estimator import DEFAULT_MODEL, load_model, resolve_model
+from .registry import DEFAULT_MODEL, load_model, resolve_model
 from .labels import NEUTRAL_LABEL
 
 EVIDENCE_SHOWN = 5  # evidence passages per actor in the table (JSON keeps all)

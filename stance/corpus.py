@@ -26,7 +26,7 @@ from typing import Iterator
 from .analysis import analysis_models, analyze_many
 from .backbone import ModelError
 from .data import DataError, decode_text
-from .estimator import DEFAULT_MODEL, resolve_model
+from .registry import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
 COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude", "attitude_score", "sentiment",

@@ -25,7 +25,7 @@ class _Scorer:
         import torch
 
         torch.set_num_threads(1)
-        from .estimator import load_model
+        from .registry import load_model
 
         self.model, self.topic, self.batch, self.attitude_model = model, topic, batch_articles, attitude_model
         load_model(model)
@@ -54,7 +54,7 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
                           "repository") from e
     if fmt != "parquet":
         raise CorpusError("engine 'ray' writes Parquet; use --format parquet (or the local engine for jsonl/csv)")
-    from .estimator import resolve_model
+    from .registry import resolve_model
 
     model = resolve_model(model)
     attitude_model = resolve_model(attitude_model) if attitude_model else None

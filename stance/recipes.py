@@ -223,7 +223,7 @@ def _teacher_probs(teacher_name, teacher, items: list, task: str):
 
     import numpy as np
 
-    from .estimator import model_path
+    from .registry import model_path
 
     h = hashlib.sha1(task.encode())
     for f in sorted(model_path(teacher_name).rglob("*.safetensors")):  # a branch's weights too
@@ -282,7 +282,7 @@ def _with_teacher(train_sets: dict, dist: dict, seed: int, data_dir=None) -> tup
 
     from .data import load_dataset
     from .encoding import Item
-    from .estimator import load_model
+    from .registry import load_model
     from .inputs import as_items
 
     task = dist["task"]

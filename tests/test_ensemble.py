@@ -5,7 +5,8 @@ import stance
 from stance.backbone import ModelError
 from stance.encoding import Item
 from stance.ensemble import ModelEnsemble
-from stance.estimator import StanceClassifier, load_model, resolve_model
+from stance.estimator import StanceClassifier
+from stance.registry import load_model, resolve_model
 from stance.labels import TASK_LABELS
 from stance.modeling import StanceModel
 

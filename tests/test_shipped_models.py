@@ -7,7 +7,7 @@ import pytest
 
 import stance
 from stance.data import load_dataset
-from stance.estimator import models_dir
+from stance.registry import models_dir
 
 from .conftest import ATTITUDE_SOURCES, need_data, need_mpnet, need_sources
 
@@ -23,7 +23,7 @@ def test_shipped_artifacts_are_compact(name):
 
 
 def test_loads_with_network_disabled(monkeypatch):
-    from stance.estimator import _load_cached
+    from stance.registry import _load_cached
 
     _load_cached.cache_clear()
 

@@ -145,7 +145,7 @@ def round5(root: Path, used: set, used_texts: set, model_dir: str) -> list:
 
     sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
     from stance.encoding import Item
-    from stance.estimator import load_model
+    from stance.registry import load_model
 
     passages = list(newsmtsc(root)) + list(dse(root))
     held = {p["text"] for p in passages if not p["source_id"].startswith("train:")}

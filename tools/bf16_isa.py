@@ -20,7 +20,7 @@ CHILD = r"""
 import sys, time
 import torch
 from stance.data import load_dataset
-from stance.estimator import load_model
+from stance.registry import load_model
 from stance.inputs import as_items
 m = load_model("default")
 items = as_items(load_dataset("newsmtsc-rw", "test"))[:int(sys.argv[1])]

@@ -54,7 +54,7 @@ def probe(model: str, seed: int = 0) -> dict:
     import numpy as np
 
     from stance.data import load_dataset
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.inputs import as_items, labels_of
 
     m = load_model(model)

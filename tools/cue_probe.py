@@ -49,7 +49,7 @@ def probe_items():
 
 
 def main(argv=None):
-    from stance.estimator import load_model
+    from stance.registry import load_model
 
     models = (argv if argv is not None else sys.argv[1:]) or ["default", "mpnet-attitude"]
     items, gold = probe_items()

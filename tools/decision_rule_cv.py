@@ -6,7 +6,7 @@ Prints, per task, the argmax macro-F1 on dev, the best threshold on all of dev, 
 """
 import sys, numpy as np
 sys.path.insert(0,'.')
-from stance.estimator import load_model
+from stance.registry import load_model
 from stance.data import load_dataset
 from stance.inputs import as_items, labels_of
 from sklearn.metrics import f1_score

@@ -26,7 +26,7 @@ def probe(model_path: str, seed: int = 0) -> dict:
 
     from stance.data import load_dataset
     from stance.encoding import Item
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.inputs import as_items, labels_of
 
     m = load_model(model_path)

@@ -20,7 +20,7 @@ DEV_SETS = ["newsmtsc-rw", "newsmtsc-mt", "semeval2016-a", "pstance", "dse", "at
 def main(paths: list[str]) -> None:
     from stance import StanceClassifier
     from stance.data import DATASETS
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.evaluation import evaluate_dataset
 
     for p in paths:

@@ -18,7 +18,7 @@ import numpy as np
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.analysis import _aggregate, _prepared, torch_softmax  # noqa: E402
 from stance.data import load_dataset  # noqa: E402
-from stance.estimator import load_model  # noqa: E402
+from stance.registry import load_model  # noqa: E402
 from stance.evaluation import score_predictions  # noqa: E402
 from stance.inputs import Item  # noqa: E402
 from stance.labels import TASK_LABELS  # noqa: E402

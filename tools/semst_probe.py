@@ -20,7 +20,7 @@ def main(model: str = "default") -> None:
 
     from stance.data import _semeval, data_dir, load_dataset
     from stance.encoding import Item
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.inputs import as_items
 
     m = load_model(model)

@@ -26,7 +26,7 @@ def setup():
 
     from stance.data import load_dataset
     from stance.encoding import collate, encode, length_sorted_batches
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.inputs import as_items
 
     m = load_model("default")

@@ -18,7 +18,7 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 from stance.data import load_dataset  # noqa: E402
 from stance.encoding import Item  # noqa: E402
-from stance.estimator import load_model  # noqa: E402
+from stance.registry import load_model  # noqa: E402
 from stance.evaluation import f_avg, macro_f1  # noqa: E402
 from stance.inputs import as_items  # noqa: E402
 

@@ -63,7 +63,7 @@ def evaluate(split: str, model: str = "default") -> None:
 
     from stance.analysis import topic_stances
     from stance.encoding import Item
-    from stance.estimator import load_model
+    from stance.registry import load_model
     from stance.evaluation import score_predictions
 
     recs = [json.loads(x) for x in DATA.read_text(encoding="utf-8").splitlines() if x.strip()]
