@@ -19,8 +19,8 @@ import numpy as np
 from .actors import ActorFinder
 from .backbone import ModelError
 from .encoding import Item, encode
-from .registry import DEFAULT_MODEL, load_model, resolve_model
 from .labels import NEUTRAL_LABEL
+from .registry import DEFAULT_MODEL, load_model, resolve_model
 
 EVIDENCE_SHOWN = 5  # evidence passages per actor in the table (JSON keeps all)
 
