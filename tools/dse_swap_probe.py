@@ -19,18 +19,18 @@ def main(model: str = "default") -> None:
     import numpy as np
     from sklearn.metrics import f1_score
 
-    from stance.augment import MIRRORED
+    from stance.augment import MIRRORED, swapped_roles
     from stance.data import load_dataset
-    from stance.encoding import Item
     from stance.inputs import as_items, labels_of
     from stance.registry import load_model
+    from stance.training import TaskData
 
     m = load_model(model)
     labels = m.labels["directed"]
     ds = load_dataset("dse", "dev")
     items, gold = as_items(ds), labels_of(ds, None)
-    swapped = [Item(i.text, i.holder_start, i.holder_end, holder_start=i.target_start, holder_end=i.target_end)
-               for i in items]
+    swapped = swapped_roles(TaskData(items, [labels.index(g) for g in gold]), labels).items
+    assert len(swapped) == len(items)  # every DSE pair has a holder and a target
     plain = m.predict_proba(items, "directed")
     mirrored = m.predict_proba(swapped, "directed")[:, [labels.index(MIRRORED[lab]) for lab in labels]]
     for name, p in [("plain", plain), ("swapped, mirrored", mirrored), ("average", (plain + mirrored) / 2)]:
