@@ -34,6 +34,8 @@ COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude
 EVIDENCE_KEPT = 3
 # bytes that are not UTF-8, as the "surrogateescape" error handler decodes them (U+DC80..U+DCFF, one per byte)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
+_SURROGATE = re.compile("[\ud800-\udfff]")
+_CSV_FIELD_LIMIT = 2**31 - 1  # fits a C long everywhere
 
 
 @dataclass
@@ -68,14 +70,19 @@ def _input_kind(path: Path) -> str:
     raise CorpusError(f"{path}: unknown input format {suf!r}; use .jsonl, .csv, .parquet or a folder of .txt files")
 
 
-def _norm(article_id, text, seq, where) -> Record:
+def _norm(article_id, text, seq, where, text_column: str = "text", id_column: str = "id") -> Record:
     if article_id is None or (isinstance(article_id, float) and article_id != article_id) or str(article_id) == "":
-        return Record(seq, where, error="missing id")
+        return Record(seq, where, error=f"missing id (field {id_column!r})")
+    article_id = str(article_id)
+    if _SURROGATE.search(article_id):
+        return Record(seq, where, error=f"id (field {id_column!r}) is not valid Unicode (it holds a lone "
+                                        f"surrogate, e.g. an escaped \\ud800)")
     if text is None or (isinstance(text, float) and text != text):
-        return Record(seq, where, str(article_id), error="missing text")
+        return Record(seq, where, article_id, error=f"missing text (field {text_column!r})")
     if not isinstance(text, str):
-        return Record(seq, where, str(article_id), error=f"text is a {type(text).__name__}, not a string")
-    return Record(seq, where, str(article_id), text)
+        return Record(seq, where, article_id,
+                      error=f"text (field {text_column!r}) is a {type(text).__name__}, not a string")
+    return Record(seq, where, article_id, text)
 
 
 def _undecodable(text: str) -> tuple[int, int] | None:
@@ -105,7 +112,7 @@ def _jsonl_records(path: Path, text_column: str, id_column: str) -> Iterator[Rec
             if not isinstance(obj, dict):
                 yield Record(i, where, error="not a JSON object")
                 continue
-            yield _norm(obj.get(id_column), obj.get(text_column), i, where)
+            yield _norm(obj.get(id_column), obj.get(text_column), i, where, text_column, id_column)
 
 
 def _csv_undecodable(row: dict) -> str | None:
@@ -135,18 +142,32 @@ def _csv_header(path: Path, reader: csv.DictReader, text_column: str, id_column:
 
 def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Record]:
     """Records of a CSV file with a header; a row that is not UTF-8 is an error record naming its line and field. A
-    byte-order mark at the start (Excel's "CSV UTF-8") is skipped."""
+    byte-order mark at the start (Excel's "CSV UTF-8") is skipped. A field may be as long as an article gets (the
+    csv module's default limit, 131,072 characters, is raised); a file the csv module cannot parse past some line
+    is a :class:`CorpusError` naming that line."""
+    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
+        csv.field_size_limit(_CSV_FIELD_LIMIT)
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
         reader = csv.DictReader(f)
         _csv_header(path, reader, text_column, id_column)
-        for i, row in enumerate(reader):
-            where = f"line {reader.line_num}"
+        i = 0
+        while True:
+            first = reader.line_num + 1  # a quoted field may span lines: the record's first line is named
+            try:
+                row = next(reader)
+            except StopIteration:
+                return
+            except csv.Error as e:
+                raise CorpusError(f"{path}: line {first}: not readable as CSV ({e}); records before it were read, "
+                                  f"chunks already scored are kept") from e
+            where = f"line {first}"
             error = _csv_undecodable(row)
             if error:
                 aid = row.get(id_column)
                 yield Record(i, where, aid if aid and not _undecodable(aid) else None, error=error)
             else:
-                yield _norm(row.get(id_column), row.get(text_column), i, where)
+                yield _norm(row.get(id_column), row.get(text_column), i, where, text_column, id_column)
+            i += 1
 
 
 def read_records(path: str | os.PathLike, text_column: str = "text", id_column: str = "id") -> Iterator[Record]:
@@ -171,7 +192,7 @@ def read_records(path: str | os.PathLike, text_column: str = "text", id_column: 
         for batch in pf.iter_batches(batch_size=1024, columns=[id_column, text_column]):
             ids, texts = batch.column(0).to_pylist(), batch.column(1).to_pylist()
             for a, t in zip(ids, texts):
-                yield _norm(a, t, i, f"row {i + 1}")
+                yield _norm(a, t, i, f"row {i + 1}", text_column, id_column)
                 i += 1
     else:
         files = sorted(p for p in path.rglob("*.txt") if p.is_file())
@@ -508,16 +529,16 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
                 buf = []
             chunk = c
             if c in done:
-                if bar:
+                if bar is not None:
                     bar.update(1)
                 continue
             buf.append(rec)
-            if bar:
+            if bar is not None:  # a bar without a total (CSV input) has no truth value
                 bar.update(1)
         if buf:
             commit(chunk, buf)
     finally:
-        if bar:
+        if bar is not None:
             bar.close()
     summary = {"scored": 0, "skipped": 0, "failed": 0, "rows": 0}
     for p in sorted(out.glob("stats-*.json")):
@@ -542,7 +563,7 @@ def score_frame(df, text_column: str = "text", id_column: str | None = "id", top
     if text_column not in df.columns:
         raise CorpusError(f"DataFrame has no column {text_column!r}; it has {list(df.columns)}")
     ids = df[id_column] if id_column and id_column in df.columns else df.index
-    recs = [_norm(a, t, i, f"row {i}") for i, (a, t) in enumerate(zip(ids, df[text_column]))]
+    recs = [_norm(a, t, i, f"row {i}", text_column, id_column or "the index") for i, (a, t) in enumerate(zip(ids, df[text_column]))]
     bad = [r for r in recs if r.error]
     if bad:
         raise CorpusError(f"{bad[0].where}: {bad[0].error}")

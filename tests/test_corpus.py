@@ -1,3 +1,4 @@
+import csv
 import json
 import random
 import signal
@@ -38,7 +39,7 @@ def test_bad_records_logged_and_run_goes_on(tmp_path, tiny_model_dir):
     errs = [json.loads(l) for l in (tmp_path / "errors.jsonl").read_text().splitlines()]
     assert [e["where"] for e in errs] == ["line 7", "line 8", "line 9"]
     assert errs[0]["reason"] == "malformed JSON (Expecting property name enclosed in double quotes at column 2)"
-    assert errs[1]["reason"] == "missing id"
+    assert errs[1]["reason"] == "missing id (field 'id')"
     df = read_scores(tmp_path / "out")
     assert set(df["article_id"]) <= {f"a{i}" for i in range(6)} and len(df) == s["rows"] > 0
     assert {"China", "Russia"} <= set(df[df.article_id == "a0"]["actor"])
@@ -329,6 +330,34 @@ def test_non_utf8_bytes_are_an_error_naming_the_line(tmp_path, tiny_model_dir):
     with pytest.raises(CorpusError, match=r"header.csv: line 1 \(the header\) is not UTF-8 \(byte 0xe9"):
         score_corpus(tmp_path / "header.csv", tmp_path / "out_header", model=str(tiny_model_dir), progress=False)
     assert not (tmp_path / "out_header").exists()
+
+
+def test_csv_with_a_progress_bar_long_fields_and_multi_line_records(tmp_path, tiny_model_dir, capsys):
+    # the bar of a CSV run has no total (counting would need a parse); a 150,000-character article is beyond the
+    # csv module's default field limit; an error names the first line of a record that spans several
+    long = " ".join([ARTICLES[0]] * (150_000 // len(ARTICLES[0]) + 1))
+    with (tmp_path / "in.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerows([["doc", "body"], ["x1", ARTICLES[0]], ["x2", long], ["x3", "Line one.\nLine two."], ["x4", ""],
+                     ["x5", ARTICLES[1]]])
+    s = score_corpus(tmp_path / "in.csv", tmp_path / "out", model=str(tiny_model_dir), text_column="body",
+                     id_column="doc", errors=str(tmp_path / "errors.jsonl"))
+    assert (s["scored"], s["skipped"], s["failed"]) == (4, 1, 0)
+    assert {"x1", "x2", "x5"} <= set(read_scores(tmp_path / "out")["article_id"])
+    assert "scoring" in capsys.readouterr().err
+    with (tmp_path / "bad.csv").open("w", encoding="utf-8", newline="") as f:
+        w = csv.writer(f)
+        w.writerows([["doc", "body"], ["x1", "One.\nTwo.\nThree."], ["", ARTICLES[0]], ["x3", None]])
+    s = score_corpus(tmp_path / "bad.csv", tmp_path / "out_bad", model=str(tiny_model_dir), text_column="body",
+                     id_column="doc", progress=False, errors=str(tmp_path / "errors_bad.jsonl"))
+    errs = [json.loads(l) for l in (tmp_path / "errors_bad.jsonl").read_text().splitlines()]
+    assert [(e["where"], e["reason"]) for e in errs] == [("line 5", "missing id (field 'doc')"),
+                                                         ("line 6", "empty text (skipped)")]
+    (tmp_path / "ids.jsonl").write_text('{"id": "\\ud800", "text": "Putin shrugged."}\n{"id": "b"}\n')
+    s = score_corpus(tmp_path / "ids.jsonl", tmp_path / "out_ids", model=str(tiny_model_dir), progress=False,
+                     errors=str(tmp_path / "errors_ids.jsonl"))
+    errs = [json.loads(l) for l in (tmp_path / "errors_ids.jsonl").read_text().splitlines()]
+    assert [e["reason"][:30] for e in errs] == ["id (field 'id') is not valid U", "missing text (field 'text')"]
 
 
 def test_a_run_refused_at_its_start_can_be_run_again_with_other_settings(tmp_path, tiny_model_dir, monkeypatch):
