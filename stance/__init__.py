@@ -46,10 +46,13 @@ __all__ = ["load", *_EXPORTS]
 
 def load(name: str = "default", task: str = "sentiment"):
     """A ready :class:`StanceClassifier` for ``task`` on a shipped model name or a model folder."""
+    from .backbone import ModelError
     from .estimator import StanceClassifier
     from .registry import load_model
 
-    load_model(name)  # fail early, with the list of shipped models, on a bad name
+    m = load_model(name)  # fail early, with the list of shipped models, on a bad name
+    if task not in m.labels:  # and on a task the model has no head for
+        raise ModelError(f"model {name!r} has no {task!r} head; it has {sorted(m.labels)}")
     return StanceClassifier(task=task, model=name)
 
 

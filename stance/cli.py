@@ -12,21 +12,36 @@ def _err(msg: str) -> int:
     return 2
 
 
+def _check_out_file(path: str | None, option: str) -> None:
+    """Refuse an output file that cannot be written (a folder, or in a folder that does not exist) before any work,
+    not after it."""
+    if not path:
+        return
+    p = Path(path)
+    if p.is_dir():
+        raise ValueError(f"{option} {path}: is a folder; give a file name")
+    if not p.parent.is_dir():
+        raise ValueError(f"{option} {path}: folder {p.parent} does not exist"
+                         + (" (it is a file)" if p.parent.exists() else ""))
+
+
 def cmd_evaluate(a) -> int:
     from .data import DATASETS, load_file
     from .estimator import StanceClassifier
     from .evaluation import evaluate, evaluate_dataset
     from .labels import TASK_LABELS
 
+    _check_out_file(a.png, "--png")
     if a.data:
-        if a.task not in TASK_LABELS:
-            return _err(f"--data needs --task, one of {', '.join(TASK_LABELS)}"
-                        + (f" (got {a.task!r})" if a.task else ""))
-        ds = load_file(a.data, a.task, a.text_col, a.target_col, a.label_col)
+        if not a.task:
+            return _err(f"--data needs --task: the head to evaluate ({', '.join(TASK_LABELS)}, or a task the "
+                        f"model was fine-tuned for)")
         clf = StanceClassifier(task=a.task, model=a.model)
-        metric = "f_avg" if a.task == "stance" else "macro_f1"
+        classes = [str(c) for c in clf.classes_]  # a model without that head: an error naming its heads
+        ds = load_file(a.data, a.task, a.text_col, a.target_col, a.label_col, labels=classes)
+        metric = "f_avg" if a.task == "stance" and {"favor", "against"} <= set(classes) else "macro_f1"
         X = ds.to_pandas()
-        res = evaluate(clf, X, X["label"].tolist(), labels=TASK_LABELS[a.task], metric=metric, n_boot=a.n_boot)
+        res = evaluate(clf, X, X["label"].tolist(), labels=classes, metric=metric, n_boot=a.n_boot)
         name = Path(a.data).name
     else:
         if not a.dataset:
@@ -63,6 +78,7 @@ def _read_rows(path: str | None):
 def cmd_predict(a) -> int:
     from .estimator import StanceClassifier
 
+    _check_out_file(a.output, "-o")
     rows = []
     src = a.input if a.input not in (None, "-") else "<stdin>"
     for n, r in _read_rows(a.input):
@@ -87,12 +103,23 @@ def cmd_predict(a) -> int:
 
 
 def cmd_train(a) -> int:
+    from .backbone import ModelError
     from .data import load_file
     from .estimator import StanceClassifier
 
-    ds = load_file(a.data, a.task if not a.new_labels else "custom", a.text_col, a.target_col, a.label_col)
-    dev = load_file(a.dev, a.task if not a.new_labels else "custom", a.text_col, a.target_col, a.label_col) \
-        if a.dev else None
+    out = Path(a.out)
+    if out.exists() and not out.is_dir():
+        raise ValueError(f"--out {a.out}: is a file; give a folder for the model")
+    labels = a.labels.split(",") if a.labels else None
+    if labels is None and a.model:  # go on training a head the model has: its labels
+        try:
+            labels = [str(c) for c in StanceClassifier(task=a.task, model=a.model).classes_]
+        except ModelError:
+            labels = None  # a new head on that model
+    read = dict(text_col=a.text_col, target_col=a.target_col, label_col=a.label_col, labels=labels,
+                new_labels=a.new_labels)
+    ds = load_file(a.data, a.task, **read)
+    dev = load_file(a.dev, a.task, **read) if a.dev else None
     clf = StanceClassifier(task=a.task, model=a.model, labels=a.labels.split(",") if a.labels else None,
                            new_labels=a.new_labels, epochs=a.epochs, learning_rate=a.learning_rate,
                            batch_size=a.batch_size, branch=a.branch,
@@ -107,6 +134,7 @@ def cmd_train(a) -> int:
 def cmd_analyze(a) -> int:
     from .analysis import analyze, read_article
 
+    _check_out_file(a.html, "--html")
     text = read_article(a.file)
     res = analyze(text, topic=a.topic, model=a.model, attitude_model=a.attitude_model)
     if a.html:
@@ -233,6 +261,13 @@ def main(argv=None) -> int:
         return a.func(a)
     except (DataError, ModelError, InputError, CorpusError, ValueError, UnicodeDecodeError) as e:
         return _err(str(e))
+    except BrokenPipeError:  # `stance predict ... | head`: the reader has what it wanted
+        import os
+
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+    except OSError as e:  # a file that cannot be written: name it, without a traceback
+        return _err(f"{e.filename or ''}: {e.strerror or e}".lstrip(": "))
 
 
 if __name__ == "__main__":

@@ -363,18 +363,26 @@ def read_rows(path: str | os.PathLike, default: str = "csv") -> list[tuple[int, 
 
 
 def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target_col: str = "target",
-              label_col: str | None = "label", id_col: str | None = None):
+              label_col: str | None = "label", id_col: str | None = None, holder_col: str | None = "holder",
+              labels: list[str] | None = None, new_labels: bool = False):
     """Read a user's CSV or JSONL file into the common schema.
 
-    The target column holds the target string; it is located in the text (first occurrence, case-insensitive),
-    or, when the text does not quote it, used as a topic. Errors name the file, line and column.
+    The target column holds the target string; it is located in the text (first occurrence as written, else
+    ignoring case), or, when the text does not quote it, used as a topic. A ``holder_col`` value (DSE-style
+    ``directed`` rows), where a row has one, is located the same way and must occur in the text. Labels are checked
+    against ``labels``, else the task's built-in label set (``attitude``, ``stance``, ...), matched ignoring case
+    ("FAVOR" reads as "favor"); a task without a known label set, or a label outside it with ``new_labels=True``,
+    is kept as written. Errors name the file, line and column.
     """
+    from .inputs import find_span
+
     path = Path(path)
     records = read_rows(path)
     if not records:
         raise DataError(f"{path}: no rows")
     rows = []
-    labels = TASK_LABELS.get(task)
+    known = list(labels) if labels is not None else TASK_LABELS.get(task)
+    folded = {str(l).lower(): l for l in known} if known is not None else None
     for n, r in records:
         for col in [text_col, target_col] + ([label_col] if label_col else []):
             if col not in r or r[col] is None:
@@ -382,10 +390,27 @@ def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target
         text, target = str(r[text_col]), str(r[target_col])
         if not text.strip():
             raise DataError(f"{path}:{n}: empty text in column {text_col!r}")
-        label = str(r[label_col]).strip().lower() if label_col else None
-        if label_col and labels is not None and label not in labels:
-            raise DataError(f"{path}:{n}: label {r[label_col]!r} in column {label_col!r} is not one of {labels}")
-        i = text.lower().find(target.lower()) if target else -1
-        span = (i, i + len(target)) if i >= 0 else (None, None)
-        rows.append(_row(r.get(id_col, n) if id_col else n, text, label, task, target, *span, group=target))
+        if not target.strip():
+            raise DataError(f"{path}:{n}: empty target in column {target_col!r}")
+        label = None
+        if label_col:
+            label = str(r[label_col]).strip()
+            if not label:
+                raise DataError(f"{path}:{n}: empty label in column {label_col!r}")
+            if folded is not None:
+                if label not in known and label.lower() not in folded and not new_labels:
+                    raise DataError(f"{path}:{n}: label {r[label_col]!r} in column {label_col!r} is not one of "
+                                    f"{known}")
+                label = label if label in known else folded.get(label.lower(), label)
+        holder, hs, he = r.get(holder_col) if holder_col else None, None, None
+        if holder is not None and str(holder).strip():
+            holder = str(holder)
+            hs, he = find_span(text, holder)
+            if hs is None:
+                raise DataError(f"{path}:{n}: holder {holder!r} in column {holder_col!r} does not occur in the text")
+        else:
+            holder = None
+        ts, te = find_span(text, target)
+        rows.append(_row(r.get(id_col, n) if id_col else n, text, label, task, target, ts, te, holder, hs, he,
+                         group=target))
     return _to_dataset(rows)

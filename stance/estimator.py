@@ -8,6 +8,7 @@ from typing import Any
 
 import numpy as np
 from sklearn.base import BaseEstimator, ClassifierMixin
+from sklearn.exceptions import NotFittedError
 
 from .backbone import ModelError
 from .inputs import as_items, labels_of
@@ -15,6 +16,15 @@ from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .registry import load_model
 from .training import TaskData, TrainingArguments, train
+
+
+class NoHeadError(ModelError, NotFittedError):
+    """The classifier has no head for its task yet (not fitted, or the model lacks that task). Also an
+    ``AttributeError``, as scikit-learn's ``NotFittedError`` is, so ``hasattr(clf, "classes_")`` is False."""
+
+
+def _plain(v):
+    return v.item() if isinstance(v, np.generic) else v
 
 
 class StanceClassifier(ClassifierMixin, BaseEstimator):
@@ -72,14 +82,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             return self.model_
         m = self._base_model()
         if m is None:
-            raise ModelError("StanceClassifier(model=None) must be fitted first, or given a model name or folder")
+            raise NoHeadError("StanceClassifier(model=None) must be fitted first, or given a model name or folder")
         if self.task not in m.labels:
-            raise ModelError(f"model has no {self.task!r} head; it has {sorted(m.labels)}")
+            raise NoHeadError(f"model has no {self.task!r} head; it has {sorted(m.labels)}")
         return m
 
     @property
     def classes_(self) -> np.ndarray:
-        return np.array(self._predict_model().labels[self.task])
+        labels = self._predict_model().labels[self.task]
+        typed = getattr(self, "label_values_", None)  # fitted on labels that were not strings (0, 1, 2; True)
+        if typed:
+            return np.array([typed.get(l, l) for l in labels])
+        return np.array(labels)
 
     # -- estimator API -------------------------------------------------------------------------------------------
     def fit(self, X, y=None, X_dev=None, y_dev=None):
@@ -87,6 +101,10 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         ys = labels_of(X, y)
         if ys is None:
             raise ValueError("fit needs labels: pass y, or a 'label' column in X")
+        # integer (or other non-string) labels come back from predict as they were given, as scikit-learn expects;
+        # the model itself stores label names as strings
+        raw = [_plain(v) for v in y] if y is not None else []
+        self.label_values_ = {str(v): v for v in raw} if raw and not all(isinstance(v, str) for v in raw) else {}
         items = as_items(X)
         if len(items) != len(ys):
             raise ValueError(f"X has {len(items)} rows but y has {len(ys)}")
@@ -97,12 +115,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"model {self.model!r} is an ensemble, which predicts but is not fine-tuned; fit one "
                              f"of its models instead")
         if base is None:
-            labels = list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys)))
+            labels = [str(v) for v in (self.labels or TASK_LABELS.get(self.task) or sorted(set(ys)))]
             model = StanceModel.from_backbone({self.task: labels}, self.backbone, max_length=self.max_length)
         else:
             model = copy.deepcopy(base)
             if self.task not in model.labels:
-                model.add_task(self.task, list(self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))))
+                names = self.labels or TASK_LABELS.get(self.task) or sorted(set(ys))
+                model.add_task(self.task, [str(v) for v in names])
             if self.branch and self.task not in model.branches:
                 model.attach_branch(self.task, model.new_branch(self.task))
         # a task the model answers with a branch of its own (the default's directed task) is fine-tuned on that branch

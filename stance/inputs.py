@@ -1,27 +1,55 @@
 """Accept the input shapes users have: (text, target) pairs, dicts, pandas DataFrames, ``datasets.Dataset``."""
 from __future__ import annotations
 
+import re
 from typing import Any, Iterable
 
 from .encoding import InputError, Item
 
 
-def _span(text: str, target: str) -> tuple[int | None, int | None]:
+def find_span(text: str, target: str) -> tuple[int | None, int | None]:
+    """Where ``target`` first occurs in ``text``: as written, else ignoring case; ``(None, None)`` when it does not.
+    Offsets index ``text`` itself, also where lower-casing would change its length ("İ").
+
+    >>> find_span("Critics told us the US plan failed.", "US")
+    (20, 22)
+    >>> find_span("İzmir voters praised Ali.", "ali")
+    (21, 24)
+    """
+    if not target or not target.strip():
+        return None, None
     i = text.find(target)
-    if i < 0:
-        i = text.lower().find(target.lower())
-    return (i, i + len(target)) if i >= 0 and target else (None, None)
+    if i >= 0:
+        return i, i + len(target)
+    m = re.search(re.escape(target), text, re.IGNORECASE)
+    return (m.start(), m.end()) if m else (None, None)
+
+
+_span = find_span
 
 
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and v != v)  # pandas writes NaN for a missing value
 
 
+def _whole(v, n: int, what: str) -> int:
+    """A span offset as an int: 3, 3.0 or "3"; anything else (2.7, "a") is an error naming the row."""
+    try:
+        f = float(v)
+    except (TypeError, ValueError):
+        f = None
+    if f is None or f != int(f):
+        raise InputError(f"row {n}: {what} span offsets must be whole numbers, got {v!r}")
+    return int(f)
+
+
 def _item_from_mapping(r: dict, n: int) -> Item:
     if "text" not in r:
         raise InputError(f"row {n}: missing field 'text' (has {sorted(r)})")
     text = r["text"]
-    if not isinstance(text, str) or not text.strip():
+    if not isinstance(text, str):
+        raise InputError(f"row {n}: text is a {type(text).__name__}, not a string")
+    if not text.strip():
         raise InputError(f"row {n}: empty text")
     ts, te = r.get("target_start"), r.get("target_end")
     target = r.get("target")
@@ -30,12 +58,16 @@ def _item_from_mapping(r: dict, n: int) -> Item:
     if _missing(ts):
         if _missing(target):
             raise InputError(f"row {n}: missing field 'target' (or 'target_start'/'target_end')")
+        if not str(target).strip():
+            raise InputError(f"row {n}: empty target")
         ts, te = _span(text, str(target))
+    else:
+        ts, te = _whole(ts, n, "target"), _whole(te, n, "target")
     hs, he = r.get("holder_start"), r.get("holder_end")
     if _missing(hs) != _missing(he):
         raise InputError(f"row {n}: holder_start and holder_end go together (got {hs!r} and {he!r})")
     if not _missing(hs):
-        hs, he = int(hs), int(he)
+        hs, he = _whole(hs, n, "holder"), _whole(he, n, "holder")
     elif not _missing(r.get("holder")) and r.get("holder"):
         hs, he = _span(text, str(r["holder"]))
         if hs is None:
@@ -60,6 +92,8 @@ def as_items(X: Any) -> list[Item]:
     """
     if hasattr(X, "to_list") and hasattr(X, "column_names"):  # datasets.Dataset
         X = X.to_list()
+    if type(X).__name__ == "ndarray":  # a numpy array of (text, target) rows
+        X = X.tolist()
     if hasattr(X, "to_dict") and hasattr(X, "columns"):  # pandas.DataFrame
         cols = set(X.columns)
         if "text" not in cols or not ({"target"} <= cols or {"target_start", "target_end"} <= cols):
@@ -76,8 +110,6 @@ def as_items(X: Any) -> list[Item]:
             out.append(_item_from_mapping(r, n))
         elif isinstance(r, (tuple, list)) and len(r) in (2, 3):
             text, tgt = r[0], r[1]
-            if not isinstance(text, str) or not text.strip():
-                raise InputError(f"row {n}: empty text")
             if isinstance(tgt, (tuple, list)):
                 d = {"text": text, "target_start": tgt[0], "target_end": tgt[1]}
             else:
@@ -103,6 +135,9 @@ def labels_of(X: Any, y: Any, label_col: str = "label") -> list[str] | None:
         vals = list(y)
     elif hasattr(X, "column_names") and label_col in X.column_names:
         vals = list(X[:][label_col])
+        feature = getattr(X, "features", {}).get(label_col)
+        if hasattr(feature, "int2str"):  # a ClassLabel column: its names, not its integer codes
+            vals = [feature.int2str(int(v)) if v is not None and v >= 0 else None for v in vals]
     elif hasattr(X, "columns") and label_col in X.columns:
         vals = list(X[label_col])
     elif isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:

@@ -241,8 +241,13 @@ class StanceModel(nn.Module):
 
     def add_task(self, task: str, labels: Sequence[str]) -> None:
         labels = list(labels)
-        if len(set(labels)) != len(labels) or len(labels) < 2:
-            raise ValueError(f"task {task!r}: need at least two distinct labels, got {labels}")
+        dup = sorted({l for l in labels if labels.count(l) > 1})
+        if dup:
+            raise ValueError(f"task {task!r}: label(s) {dup} given more than once in {labels}")
+        if any(not isinstance(l, str) or not l.strip() for l in labels):
+            raise ValueError(f"task {task!r}: labels must be non-empty strings, got {labels}")
+        if len(labels) < 2:
+            raise ValueError(f"task {task!r}: need at least two labels, got {labels}")
         self.heads[task] = Head(3 * self.hidden, self.hidden, len(labels), self.hp["head_dropout"])
         self.labels[task] = labels
         self.temperature[task] = 1.0
@@ -550,8 +555,15 @@ class StanceModel(nn.Module):
             enc = load_encoder(bp)
             tok = AutoTokenizer.from_pretrained(bp, local_files_only=True)
         branched = cfg.get("branches") or []
-        model = cls(enc, tok, {t: l for t, l in cfg["tasks"].items() if t not in branched}, backbone=cfg["backbone"],
-                    **hp)
+        temps = cfg.get("temperature")
+        no_temp = [t for t in cfg["tasks"] if t not in branched and not (isinstance(temps, dict) and t in temps)]
+        if no_temp:
+            raise ModelError(f"{cfg_file}: corrupt config (no calibration temperature for task(s) {no_temp})")
+        try:
+            model = cls(enc, tok, {t: l for t, l in cfg["tasks"].items() if t not in branched},
+                        backbone=cfg["backbone"], **hp)
+        except TypeError as e:  # a hyperparameter this version does not know
+            raise ModelError(f"{cfg_file}: corrupt config (hyperparameters: {e})") from e
         try:
             state = load_file(str(path / WEIGHTS))
         except (FileNotFoundError, SafetensorError, OSError) as e:

@@ -31,8 +31,23 @@ def model_path(name_or_path: str | os.PathLike) -> Path:
                      f"{avail} in {models_dir()}")
 
 
-@lru_cache(maxsize=4)
+def _stamp(path: str) -> tuple:
+    """What the folder's model files are now (name, size, modification time): a folder saved again since it was
+    loaded is loaded again, not served from the cache."""
+    out = []
+    for p in sorted(Path(path).rglob("*")):
+        if p.suffix in (".json", ".safetensors") and p.is_file():
+            st = p.stat()
+            out.append((str(p.relative_to(path)), st.st_size, st.st_mtime_ns))
+    return tuple(out)
+
+
 def _load_cached(path: str) -> StanceModel:
+    return _load_stamped(path, _stamp(path))
+
+
+@lru_cache(maxsize=4)
+def _load_stamped(path: str, stamp: tuple) -> StanceModel:
     return StanceModel.load(path)
 
 
@@ -59,8 +74,12 @@ def resolve_model(name_or_path) -> str:
     return SEPARATOR.join(str(model_path(p).resolve()) for p in (parts or [name_or_path]))
 
 
-@lru_cache(maxsize=4)
 def _load_ensemble(paths: tuple[str, ...], names: tuple[str, ...]):
+    return _load_ensemble_stamped(paths, names, tuple(_stamp(p) for p in paths))
+
+
+@lru_cache(maxsize=4)
+def _load_ensemble_stamped(paths: tuple[str, ...], names: tuple[str, ...], stamps: tuple):
     from .ensemble import ModelEnsemble
 
     return ModelEnsemble([_load_cached(p) for p in paths], names)

@@ -122,9 +122,56 @@ def test_bad_files_are_named_with_their_line(tmp_path, capsys, tiny_model_dir):
     f.write_text(json.dumps({"text": "Putin smiled.", "target": "Putin", "label": "neutral"}) + "\n5\n")
     assert "scalar.jsonl:2: expected a JSON object per line, got int" in evaluate(f)[1].err
     rc, out = evaluate(tmp_path / "excel.csv", task="sentimnt")
-    assert rc == 2 and "--data needs --task, one of sentiment, stance, directed, attitude (got 'sentimnt')" in out.err
+    assert rc == 2 and "model has no 'sentimnt' head; it has ['attitude', 'directed', 'sentiment', 'stance']" in out.err
     f = tmp_path / "pred.jsonl"
     f.write_text("\n".join(json.dumps(r) for r in [{"text": "Putin smiled.", "target": "Putin"}, {},
                                                     {"text": "   ", "target": "Putin"}]).replace("{}", ""))
     assert main(["predict", str(f), "--model", str(tiny_model_dir), "--task", "attitude"]) == 2
     assert "pred.jsonl:3: field 'text' is empty" in capsys.readouterr().err
+
+
+def test_a_new_task_trains_and_evaluates_with_its_own_labels_as_written(tmp_path, capsys, tiny_model_dir):
+    rows = [("The tariff hurts farmers.", "tariff", "Economic"), ("The tariff is simply wrong.", "tariff", "Moral")]
+    f = tmp_path / "frames.csv"
+    f.write_text("text,target,label\n" + "".join(f"{t},{g},{y}\n" for t, g, y in rows * 6))
+    assert main(["train", "--data", str(f), "--task", "frame", "--model", str(tiny_model_dir), "--epochs", "1",
+                 "--batch-size", "4", "--out", str(tmp_path / "m"), "--quiet"]) == 0
+    assert json.loads(capsys.readouterr().out)["classes"] == ["Economic", "Moral"]
+    assert main(["evaluate", "--model", str(tmp_path / "m"), "--data", str(f), "--task", "frame", "--n-boot", "0",
+                 "--json"]) == 0
+    res = json.loads(capsys.readouterr().out)
+    assert res["n"] == 12 and set(res["per_class"]) == {"Economic", "Moral"}
+    assert main(["evaluate", "--model", str(tiny_model_dir), "--data", str(f), "--task", "frame"]) == 2
+    assert "has no 'frame' head" in capsys.readouterr().err
+
+
+def test_output_paths_are_checked_before_any_work(tmp_path, capsys, tiny_model_dir):
+    f = tmp_path / "rows.jsonl"
+    f.write_text(json.dumps({"text": "Putin shrugged it off.", "target": "Putin"}) + "\n")
+    (tmp_path / "afile").write_text("x")
+    calls = [(["predict", str(f), "--model", str(tiny_model_dir), "-o", str(tmp_path / "nodir" / "o.jsonl")],
+              "folder .*nodir does not exist"),
+             (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png", str(tmp_path)],
+              "is a folder; give a file name"),
+             (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png",
+               str(tmp_path / "afile" / "cm.png")], r"afile does not exist \(it is a file\)"),
+             (["train", "--data", str(f), "--task", "frame", "--out", str(tmp_path / "afile")], "is a file"),
+             (["score", str(f), "-o", str(tmp_path / "afile"), "--model", str(tiny_model_dir)], "is a file"),
+             (["analyze", str(f), "--html", str(tmp_path / "nodir" / "x.html")], "nodir does not exist")]
+    import re
+
+    for argv, why in calls:
+        assert main(argv) == 2, argv
+        err = capsys.readouterr().err
+        assert re.search(why, err) and "Traceback" not in err, (argv, err)
+    assert main(["analyze", str(f), "--topic", "  "]) == 2
+    assert "topic '  ' is blank" in capsys.readouterr().err
+
+
+def test_predict_into_a_closed_pipe_ends_quietly(tmp_path, tiny_model_dir):
+    f = tmp_path / "rows.jsonl"
+    f.write_text("".join(json.dumps({"text": f"Putin shrugged it off {i}.", "target": "Putin"}) + "\n"
+                         for i in range(400)))
+    p = subprocess.run(f"{sys.executable} -m stance.cli predict {f} --model {tiny_model_dir} | head -1",
+                       shell=True, capture_output=True, text=True, timeout=300)
+    assert p.stdout.count("\n") == 1 and "Traceback" not in p.stderr and "BrokenPipe" not in p.stderr, p.stderr

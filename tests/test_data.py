@@ -208,3 +208,36 @@ def test_topic_stance_news_rebuilds_from_its_annotation_files(tmp_path, monkeypa
     tool.merge(root / "stance" / "resources" / "topic_stance" / "annotation")
     assert (tmp_path / "news.jsonl").read_bytes() == (root / "stance" / "resources" / "topic_stance" /
                                                       "news.jsonl").read_bytes()
+
+
+def test_load_file_finds_spans_as_predict_does_and_keeps_holders_and_label_case(tmp_path):
+    from stance.inputs import as_items
+
+    p = tmp_path / "rows.jsonl"
+    rows = [{"text": "Critics told us the US plan failed.", "target": "US", "label": "Negative"},
+            {"text": "İzmir voters: Ekrem praised Ali.", "target": "ali", "label": "POSITIVE"},
+            {"text": "Bob praised Carol, and Carol thanked Bob.", "target": "Carol", "holder": "Bob",
+             "label": "neutral"}]
+    p.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    ds = load_file(p, "sentiment")
+    marked = [r["text"][r["target_start"]:r["target_end"]] for r in ds]
+    assert marked == ["US", "Ali", "Carol"]  # as written first, then ignoring case, offsets into the text itself
+    assert [(i.target_start, i.target_end) for i in as_items(rows)] == [(r["target_start"], r["target_end"])
+                                                                       for r in ds]
+    assert ds[2]["holder"] == "Bob" and (ds[2]["holder_start"], ds[2]["holder_end"]) == (0, 3)
+    assert ds["label"] == ["negative", "positive", "neutral"]  # a built-in label set: matched ignoring case
+    frames = tmp_path / "frames.csv"
+    frames.write_text("text,target,label\nThe tariff hurts farmers.,tariff,Economic\nThe tariff is wrong.,tariff,"
+                      "Moral\n")
+    assert load_file(frames, "frame")["label"] == ["Economic", "Moral"]  # a new task: labels as written
+    with pytest.raises(DataError, match=r"frames.csv:2: label 'Economic' in column 'label' is not one of"):
+        load_file(frames, "frame", labels=["security", "moral"])
+    assert load_file(frames, "frame", labels=["economic", "moral"])["label"] == ["economic", "moral"]
+    assert load_file(frames, "frame", labels=["moral"], new_labels=True)["label"] == ["Economic", "moral"]
+    bad = tmp_path / "bad.csv"
+    bad.write_text("text,target,label,holder\nThe tariff hurts.,tariff,neutral,\nThe tariff hurts., ,neutral,\n")
+    with pytest.raises(DataError, match=r"bad.csv:3: empty target in column 'target'"):
+        load_file(bad, "sentiment")
+    bad.write_text("text,target,label,holder\nThe tariff hurts.,tariff,neutral,Carol\n")
+    with pytest.raises(DataError, match=r"bad.csv:2: holder 'Carol' in column 'holder' does not occur"):
+        load_file(bad, "directed")

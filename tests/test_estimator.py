@@ -74,12 +74,50 @@ def test_bad_rows_name_the_row(base):
         clf.predict(pd.DataFrame({"body": ["x"]}))
     with pytest.raises(InputError, match="row 0: target span"):
         clf.predict([{"text": "short", "target_start": 3, "target_end": 99}])
+    with pytest.raises(InputError, match=r"row 1: target span offsets must be whole numbers, got 0.5"):
+        clf.predict([("fine text", (0, 4)), ("fine text", (0.5, 2.7))])
+    with pytest.raises(InputError, match=r"row 0: target span offsets must be whole numbers, got 'a'"):
+        clf.predict([("fine text", ("a", "b"))])
+    with pytest.raises(InputError, match="row 0: text is a int, not a string"):
+        clf.predict([(5, "x")])
+    with pytest.raises(InputError, match="row 1: empty target"):
+        clf.predict([("fine text", "fine"), ("fine text", " ")])
+    # a numpy array of rows is read like the list it holds
+    np.testing.assert_allclose(clf.predict_proba(np.array(ROWS[:2], dtype=object)), clf.predict_proba(ROWS[:2]))
+    with pytest.raises(ValueError, match=r"label\(s\) \['a'\] given more than once"):
+        StanceClassifier(task="frame", model=base, labels=["a", "a", "b"], epochs=1).fit(ROWS[:2], ["a", "b"])
+    with pytest.raises(ValueError, match="labels must be non-empty strings"):
+        StanceClassifier(task="frame", model=base, labels=["a", ""], epochs=1).fit(ROWS[:2], ["a", "a"])
 
 
 def test_new_task_head_with_custom_labels(base):
     clf = StanceClassifier(task="frame", model=base, labels=["economic", "security"], epochs=1)
     clf.fit(ROWS, ["economic", "security"] * 12)
     assert list(clf.classes_) == ["economic", "security"]
+
+
+def test_integer_labels_come_back_as_integers_and_sklearn_can_score_them(base):
+    from sklearn.base import is_classifier
+
+    clf = StanceClassifier(task="frame", model=base, epochs=1)
+    assert not hasattr(clf, "classes_") and is_classifier(clf)  # no head yet: an AttributeError, as sklearn's
+    y = np.array([0, 1] * 12)
+    clf.fit(ROWS, y)
+    assert clf.classes_.tolist() == [0, 1] and clf.classes_.dtype.kind == "i"
+    assert set(clf.predict(ROWS[:4]).tolist()) <= {0, 1}
+    assert 0.0 <= clf.score(ROWS, y) <= 1.0
+
+
+def test_a_classlabel_column_gives_its_names():
+    import datasets
+
+    from stance.inputs import labels_of
+
+    ds = datasets.Dataset.from_dict({"text": ["a b", "c d"], "target": ["a", "c"], "label": [1, 0]},
+                                    features=datasets.Features({"text": datasets.Value("string"),
+                                                                "target": datasets.Value("string"),
+                                                                "label": datasets.ClassLabel(names=["neg", "pos"])}))
+    assert labels_of(ds, None) == ["pos", "neg"]
 
 
 def test_save_and_reload(tmp_path, base):

@@ -94,6 +94,18 @@ def test_corrupt_and_foreign_folders(tmp_path, tiny_model_dir):
     (bad / "config.json").write_text('{"format": "stance-model/1"}', encoding="utf-16")
     with pytest.raises(ModelError, match="config.json: corrupt config"):
         StanceModel.load(bad)
+    good = json.loads((tiny_model_dir / "config.json").read_text())
+    (bad / "adapter.safetensors").write_bytes((tiny_model_dir / "adapter.safetensors").read_bytes())
+    for broken, why in [({"temperature": None}, r"no calibration temperature for task\(s\) \['sentiment'"),
+                        ({"temperature": {k: v for k, v in good["temperature"].items() if k != "stance"}},
+                         r"no calibration temperature for task\(s\) \['stance'\]"),
+                        ({"hyperparameters": {**good["hyperparameters"], "foo": 1}},
+                         "corrupt config .hyperparameters: .*unexpected keyword argument 'foo'")]:
+        (bad / "config.json").write_text(json.dumps({**good, **broken}))
+        with pytest.raises(ModelError, match=why):
+            StanceModel.load(bad)
+    (bad / "config.json").write_text(json.dumps(good))
+    assert StanceModel.load(bad).labels == good["tasks"]
 
 
 def test_extend_labels_keeps_old_rows(tiny_model):

@@ -24,3 +24,15 @@ def test_a_folder_and_a_shipped_name_resolve_to_the_same_model(tiny_model_dir):
 def test_an_unknown_model_name_lists_the_shipped_ones():
     with pytest.raises(ModelError, match=r"no model 'nope'.*'default'"):
         model_path("nope")
+
+
+def test_a_folder_saved_again_is_loaded_again(tmp_path):
+    from stance.modeling import StanceModel
+    from stance.registry import load_model
+
+    StanceModel.tiny({"frame": ["a", "b"]}, seed=1).save(tmp_path / "m")
+    first = load_model(str(tmp_path / "m"))
+    assert load_model(str(tmp_path / "m")) is first  # loaded once while the folder stays as it was
+    StanceModel.tiny({"frame": ["b", "c", "a"]}, seed=2).save(tmp_path / "m")
+    again = load_model(str(tmp_path / "m"))
+    assert again is not first and again.labels["frame"] == ["b", "c", "a"]

@@ -23,9 +23,9 @@ def test_shipped_artifacts_are_compact(name):
 
 
 def test_loads_with_network_disabled(monkeypatch):
-    from stance.registry import _load_cached
+    from stance.registry import _load_stamped
 
-    _load_cached.cache_clear()
+    _load_stamped.cache_clear()
 
     def refuse(*a, **k):
         raise OSError("network disabled by the test")
