@@ -56,7 +56,7 @@ class ActorGroup:
     def aliases(self) -> list[str]:
         seen: dict[str, None] = {}
         for m in self.mentions:
-            if m.role != "pronoun":
+            if m.role not in ("pronoun", "location"):  # "a meeting in Beijing" names no alias of China
                 seen.setdefault(m.alias, None)
                 seen.setdefault(m.text, None)
         return list(seen)
@@ -74,7 +74,9 @@ class AliasTable:
                 for f in [canon, *forms]:
                     self._add(f, canon, typ)
         for canon, forms in (extra or {}).items():
-            typ = self.lookup(canon)[1] if self.lookup(canon) else "organisation"
+            # a user's name not in the table: the type the NER gives the name itself ("Ursula von der Leyen":
+            # person), else the type of its mentions' NER spans ("" until then)
+            typ = self.lookup(canon)[1] if self.lookup(canon) else _ner_type(canon)
             for f in [canon, *forms]:
                 self._add(f, canon, typ)
         self.titles = sorted(data["titles"], key=len, reverse=True)
@@ -118,6 +120,16 @@ def blocks(text: str, limit: int = MAX_BLOCK_CHARS) -> Iterable[tuple[int, str]]
         start = end
 
 
+def _ner_type(name: str) -> str:
+    """The actor type spaCy's NER gives a bare name when one entity spans all of it, or person when only PERSON
+    spans are in it (the small model splits "Ursula von der Leyen"); "" otherwise."""
+    ents = load_nlp()(name).ents
+    if len(ents) == 1 and ents[0].text == name.strip():
+        return {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "country"}.get(ents[0].label_, "")
+    return "person" if ents and ents[0].label_ == "PERSON" and ents[0].start == 0 else ""
+
+
+_TITLE_GLUE = {"of", "the", "and", "for", "on", "to", "in", "de", "von", "at"}
 _POSS = re.compile(r"(?:['’]s|['’])$")
 
 
@@ -147,26 +159,38 @@ class ActorFinder:
                                        0 if f.isupper() and len(f) <= 6 else re.IGNORECASE) for f in forms]
 
     def _user_mentions(self, text: str, sentences: list[tuple[int, int]], taken: list[RawMention]):
-        """Mentions of the user's alias forms that no NER span covers."""
-        spans = [(m.start, m.end) for m in taken]
+        """The NER mentions with the user's alias forms added. An NER span that is exactly a user's form stays (the
+        alias table names its actor, and a place that only locates an event stays a place); a user's form that
+        only overlaps NER spans ("the Russian leader" over "Russian"; "von der Leyen" over a split name) wins over
+        them."""
+        exact = {(m.start, m.end) for m in taken}
+        spans: list[tuple[int, int]] = []  # the user's forms that become mentions
+        covered: list[tuple[int, int]] = []  # and every span a form was found at, NER's own included
         found: list[RawMention] = []
-        for rx in self._user_forms:
+        for rx in self._user_forms:  # longest forms first: a shorter one inside a longer hit is not found again
             for hit in rx.finditer(text):
                 s, e = hit.span()
-                if any(s < b and a < e for a, b in spans):
+                if any(s < b and a < e for a, b in covered):
+                    continue
+                covered.append((s, e))
+                if (s, e) in exact:
                     continue
                 sent = next((i for i, (a, b) in enumerate(sentences) if a <= s < b), None)
                 if sent is None:
                     continue
                 spans.append((s, e))
-                found.append(RawMention(hit.group(), s, e, sent, "actor", "ORG", hit.group()))
-        return found
+                found.append(RawMention(hit.group(), s, e, sent, "actor", "USER", hit.group()))
+        kept = [m for m in taken if not any(m.start < b and a < m.end for a, b in spans)]
+        return kept + found
 
     def _title_start(self, doc, i: int) -> int:
-        """Token index where the titles in front of a person name begin ("Chinese Foreign Minister Wang Yi")."""
+        """Token index where the titles in front of a person name begin ("Chinese Foreign Minister Wang Yi"). The
+        small words of multi-word titles ("Secretary of State") do not start one ("critics of Vladimir Putin")."""
         k = i
         while k > 0 and doc[k - 1].text in self._title_words:
             k -= 1
+        while k < i and doc[k].text.islower() and doc[k].text in _TITLE_GLUE:
+            k += 1
         if k < i and k > 0 and doc[k - 1].ent_type_ in ("NORP", "GPE"):
             k -= 1
             while k > 0 and doc[k].ent_iob_ == "I":  # back to the first token of "North Korean"
@@ -186,6 +210,8 @@ class ActorFinder:
                 en = s.end_char + off
                 while en > st and text[en - 1].isspace():
                     en -= 1
+                while st < en and text[st].isspace():  # evidence starts at its first word
+                    st += 1
                 if en > st:
                     sent_index[s.start] = len(sentences)
                     sentences.append((st, en))
@@ -213,7 +239,7 @@ class ActorFinder:
                 reaction = head.head.lower_ in REACTION_NOUNS or (
                     head.i > 0 and doc[head.i - 1].lower_ in REACTION_NOUNS)
                 is_loc_slot = root.dep_ == "pobj" and head.lower_ in PLACE_PREPS and not reaction
-                if label == "PERSON" and hit:
+                if label == "PERSON" and hit and hit[1]:  # a table entry that is no person ("" : the user's, untyped)
                     label = "GPE" if hit[1] == "country" else "ORG"
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot
                       and not any(name in p.split() for p in person_names)):
@@ -236,7 +262,7 @@ class ActorFinder:
                 if t.lower_ in PRONOUNS and t.pos_ == "PRON":
                     pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0)))
         if self._user_forms:
-            raw += self._user_mentions(text, sentences, raw)
+            raw = self._user_mentions(text, sentences, raw)
         actors = self._group(raw)
         self._resolve_pronouns(actors, pronouns, text)
         kept = [a for a in actors if any(m.role in ("actor", "pronoun") for m in a.mentions)]
@@ -248,10 +274,15 @@ class ActorFinder:
     def _group(self, raw: list[RawMention]) -> list[ActorGroup]:
         groups: dict[str, ActorGroup] = {}
         people: list[RawMention] = []
+        ner_type = {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "place"}
         for m in raw:
             hit = self.table.lookup(m.text)
             if hit:
-                key, typ = hit
+                key, typ = hit[0], hit[1] or ner_type.get(m.label, "")  # the user's untyped name: the NER's type
+                g = groups.setdefault(key, ActorGroup(key, typ))
+                g.type = g.type or typ
+                g.mentions.append(m)
+                continue
             elif m.label == "PERSON":
                 people.append(m)
                 continue
@@ -272,6 +303,8 @@ class ActorFinder:
         for m in people:
             key = canon[m.text]
             groups.setdefault(key, ActorGroup(key, "person")).mentions.append(m)
+        for g in groups.values():
+            g.type = g.type or "organisation"  # only the user's forms, which the NER never tagged
         return list(groups.values())
 
     @staticmethod

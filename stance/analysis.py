@@ -203,6 +203,10 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
                         f"stance.analysis.read_article")
     if not text.strip():
         return _Prepared(text, [], [], [], [])
+    original = text
+    # a byte-order mark (U+FEFF, also a zero-width no-break space) hides the word after it from the NER; a space of
+    # the same length keeps every offset an offset into the caller's text
+    text = text.replace("\ufeff", " ")
     sentences, groups = finder(text)
     pairs: list[_Pair] = []
     for ai, g in enumerate(groups):
@@ -216,7 +220,14 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
     for p in pairs:
         s0, s1 = sentences[p.sentence]
         items.append(Item(text[s0:s1], p.mention.start - s0, p.mention.end - s0))
-    return _Prepared(text, sentences, groups, pairs, items)
+    return _Prepared(original, sentences, groups, pairs, items)
+
+
+def check_topic(topic) -> None:
+    """A topic is a non-blank string, or None for none."""
+    if topic is not None and (not isinstance(topic, str) or not topic.strip()):
+        raise ValueError(f"topic {topic!r} is {'blank' if isinstance(topic, str) else 'not a string'}; pass a "
+                         f"topic such as 'the sanctions', or None for no stance")
 
 
 def analysis_models(model: str = DEFAULT_MODEL, attitude_model: str | None = None):
@@ -246,6 +257,7 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
                  attitude_model: str | None = None) -> list[ArticleAnalysis]:
     """Analyse several articles with one batched encoder pass over all their passages (what corpus scoring
     uses: the encoder sees full batches even when articles are short)."""
+    check_topic(topic)
     finder = _finder(aliases)
     preps = [_prepare(t, finder) for t in texts]
     all_items = [it for p in preps for it in p.items]
@@ -253,7 +265,10 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
         for name in (model, attitude_model):
             if name:
                 resolve_model(name)
-        return [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
+        out = [ArticleAnalysis(p.text, [], topic, str(model)) for p in preps]
+        for r in out:
+            r.attitude_model = str(attitude_model) if attitude_model else None
+        return out
     m, am = analysis_models(model, attitude_model)
     # an ensemble that holds the main model ("default+mpnet-attitude") takes that member's attitudes from the main
     # pass instead of running it again

@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Iterator
 
-from .analysis import analysis_models, analyze_many
+from .analysis import analysis_models, analyze_many, check_topic
 from .backbone import ModelError
 from .data import DataError, decode_text
 from .registry import DEFAULT_MODEL, resolve_model
@@ -31,6 +31,7 @@ from .registry import DEFAULT_MODEL, resolve_model
 FORMATS = ("parquet", "jsonl", "csv")
 COLUMNS = ["article_id", "actor", "actor_type", "aliases", "mentions", "attitude", "attitude_score", "sentiment",
            "sentiment_score", "stance", "stance_score", "topic", "evidence"]
+LIST_COLUMNS = ("aliases", "mentions", "evidence")
 EVIDENCE_KEPT = 3
 # bytes that are not UTF-8, as the "surrogateescape" error handler decodes them (U+DC80..U+DCFF, one per byte)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
@@ -105,9 +106,10 @@ def _jsonl_records(path: Path, text_column: str, id_column: str) -> Iterator[Rec
                 yield Record(i, where, error=f"not UTF-8 (byte 0x{bad[0]:02x} at column {bad[1] + 1})")
                 continue
             try:
-                obj = json.loads(line)
+                obj = json.loads(line.rstrip("\r\n"))
             except json.JSONDecodeError as e:
-                yield Record(i, where, error=f"malformed JSON ({e.msg} at column {e.colno})")
+                msg = e.msg[:-3] if e.msg.endswith(" at") else e.msg  # "Unterminated string starting at"
+                yield Record(i, where, error=f"malformed JSON ({msg} at column {e.colno})")
                 continue
             if not isinstance(obj, dict):
                 yield Record(i, where, error="not a JSON object")
@@ -398,6 +400,10 @@ def read_scores(path: str | os.PathLike):
         frames = [pd.read_json(p, lines=True, dtype={"article_id": str}) for p in parts if p.stat().st_size]
     else:
         frames = [pd.read_csv(p, dtype={"article_id": str}) for p in parts]
+        for f in frames:  # the list columns, written to CSV as JSON text, come back as lists (as from Parquet)
+            for c in LIST_COLUMNS:
+                if c in f.columns:
+                    f[c] = f[c].map(lambda v: json.loads(v) if isinstance(v, str) else v)
     frames = [f for f in frames if len(f)]
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
@@ -427,6 +433,12 @@ def _check_input(src: Path, text_column: str, id_column: str) -> None:
     before the output folder is made."""
     if not src.exists():
         raise CorpusError(f"{src}: no such file or folder")
+    if src.is_file() and _input_kind(src) in ("jsonl", "csv"):
+        with src.open("rb") as f:
+            head = f.read(4)
+        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and (head[1::2] == b"\0\0" or
+                                                                          head[0::2] == b"\0\0")):
+            raise CorpusError(f"{src}: is UTF-16, not UTF-8; save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
     records = read_records(src, text_column, id_column)
     try:
         next(records, None)
@@ -480,6 +492,15 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     if engine not in ("local", "ray"):
         raise CorpusError(f"unknown engine {engine!r}; use local or ray")
     _check_input(src, text_column, id_column)
+    try:
+        check_topic(topic)
+    except ValueError as e:
+        raise CorpusError(str(e)) from None
+    if out.exists() and not out.is_dir():
+        raise CorpusError(f"{out}: is a file; the output is a folder (one file per chunk of articles)")
+    if errors and (Path(errors).is_dir() or not Path(errors).parent.is_dir()):
+        raise CorpusError(f"errors file {errors}: " + ("is a folder" if Path(errors).is_dir()
+                                                       else f"folder {Path(errors).parent} does not exist"))
     if engine == "local":
         _limit_arenas()
     # a broken model, or one without a head analyze needs, is refused before anything is written (on Ray: by the

@@ -65,3 +65,32 @@ def test_a_users_alias_is_found_where_ner_tags_nothing():
     assert [(m.text, m.start) for m in eu.mentions] == [("European Union", 4), ("the bloc", 59), ("The Bloc", 84)]
     _, plain = ActorFinder()(text)  # the shipped tables alone know no "bloc"
     assert [m.text for m in next(a for a in plain if a.name == "European Union").mentions] == ["European Union"]
+
+
+def test_user_aliases_keep_the_person_and_win_over_partial_ner_spans():
+    def found(text, aliases):
+        return {(g.name, g.type): sorted(g.aliases) for g in ActorFinder(aliases)(text)[1]}
+
+    got = found("Russian President Vladimir Putin dismissed the report. Putin said nothing.",
+                {"Vladimir Putin": ["Putin"]})
+    assert got == {("Vladimir Putin", "person"): ["Putin", "Russian President Vladimir Putin", "Vladimir Putin"]}
+    # the NER tags only "Russian" in the user's form; the form wins, and the name's own NER type is kept
+    assert found("The Russian leader dismissed the sanctions.", {"Vladimir Putin": ["the Russian leader"]}) == {
+        ("Vladimir Putin", "person"): ["The Russian leader"]}
+    # the small model splits this name ("Ursula von der" PERSON, "Leyen" GPE): the user's forms mend it
+    got = found("Ursula von der Leyen welcomed the deal. Von der Leyen said it was fair.",
+                {"Ursula von der Leyen": ["von der Leyen"]})
+    assert got == {("Ursula von der Leyen", "person"): ["Ursula von der Leyen", "Von der Leyen"]}
+    # a place that only locates an event stays a place, with or without the user's alias for it
+    _, actors = ActorFinder({"European Union": ["Brussels", "the bloc"]})(
+        "The summit in Brussels ended. The bloc was divided.")
+    eu = next(a for a in actors if a.name == "European Union")
+    assert [m.role for m in eu.mentions] == ["location", "actor"]
+    assert eu.aliases == ["The bloc"]  # "in Brussels" only locates the summit: no alias of the actor
+
+
+def test_small_words_of_titles_do_not_start_a_title():
+    _, actors = ActorFinder()("Critics of Vladimir Putin slammed the plan. Secretary of State Antony Blinken agreed.")
+    aliases = {a.name: a.aliases for a in actors}
+    assert aliases["Vladimir Putin"] == ["Vladimir Putin"]
+    assert "Secretary of State Antony Blinken" in aliases["Antony Blinken"]

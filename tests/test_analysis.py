@@ -119,6 +119,18 @@ def test_a_topic_not_quoted_gives_the_sentence_stance(tiny_model_dir):
     assert as_json["Olaf Scholz"]["quoted"] == 1 and as_json["Olaf Scholz"]["topic"] == "the deal"
 
 
+def test_a_blank_topic_is_refused_and_a_byte_order_mark_hides_no_actor(tiny_model_dir):
+    from stance.analysis import analyze
+
+    with pytest.raises(ValueError, match="topic '   ' is blank"):
+        analyze("Mayor John Brown called the strike a disgrace.", topic="   ", model=str(tiny_model_dir))
+    text = "\ufeffBeijing is unsettled by the pact."
+    res = analyze(text, model=str(tiny_model_dir))
+    assert [a.name for a in res.actors] == ["China"] and res.text == text
+    m = res.actors[0].mentions[0]
+    assert text[m.start:m.end] == "Beijing"
+
+
 def test_edge_inputs(tmp_path):
     assert stance.analyze("").actors == [] and stance.analyze("  \n ").actors == []
     assert stance.analyze("the cat sat on the mat and slept.").actors == []

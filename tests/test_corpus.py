@@ -82,6 +82,8 @@ def test_formats_and_inputs(tmp_path, tiny_model_dir):
                      progress=False, **kw)
         outs[fmt] = read_scores(tmp_path / f"out_{fmt}")
     assert key(outs["parquet"]) == key(outs["csv"]) == key(outs["jsonl"])
+    for col in ("aliases", "mentions", "evidence"):  # list columns read back as lists from every format
+        assert [list(v) for v in outs["csv"][col]] == [list(v) for v in outs["parquet"][col]], col
     assert set(outs["csv"]["article_id"]) == {"x1", "x2"} and len(outs["csv"]) >= 4  # China, Russia, Scholz, Macron
     with pytest.raises(CorpusError, match=r"no column\(s\) \['text'\]"):
         list(read_records(tmp_path / "in.csv", "text", "doc"))
@@ -412,3 +414,12 @@ def test_a_txt_file_that_is_not_utf8_is_an_error_record_naming_line_and_column(t
     recs = list(read_records(tmp_path / "txt"))
     assert [r.error for r in recs] == [None, "b.txt:2: not UTF-8 text (byte 0xe9 at column 8); convert it, e.g. "
                                              "iconv -f cp1252 -t utf-8"]
+
+
+def test_a_utf16_corpus_is_refused_as_utf16(tmp_path, tiny_model_dir):
+    for name, data in (("bom.jsonl", '{"id": "a", "text": "Putin shrugged."}\n'.encode("utf-16")),
+                       ("nobom.csv", "id,text\na,Putin shrugged.\n".encode("utf-16-le"))):
+        (tmp_path / name).write_bytes(data)
+        with pytest.raises(CorpusError, match=f"{name}: is UTF-16, not UTF-8"):
+            score_corpus(tmp_path / name, tmp_path / f"out_{name}", model=str(tiny_model_dir), progress=False)
+        assert not (tmp_path / f"out_{name}").exists()
