@@ -32,6 +32,7 @@ STATE_NOUNS = {"government", "governments", "administration", "authorities", "au
                "parliament", "congress", "delegation", "embassy", "envoy", "envoys", "spokesman", "spokeswoman",
                "spokesperson", "police", "intelligence", "negotiators", "side", "people", "public", "voters",
                "citizens", "media", "team", "officers", "commanders", "courts", "court", "prosecutors", "security"}
+BASED_WORDS = {"based", "born", "headquartered", "bred", "raised", "registered"}
 MAX_BLOCK_CHARS = 20000  # spaCy runs over blocks of paragraphs: memory stays bounded on long articles
 
 
@@ -241,6 +242,9 @@ class ActorFinder:
                 is_loc_slot = root.dep_ == "pobj" and head.lower_ in PLACE_PREPS and not reaction
                 if label == "PERSON" and hit and hit[1]:  # a table entry that is no person ("" : the user's, untyped)
                     label = "GPE" if hit[1] == "country" else "ORG"
+                elif (label == "ORG" and len(e) == 1 and not hit
+                      and any(name == p.split()[-1] for p in person_names)):
+                    label = "PERSON"  # "Starmer's cabinet" with Keir Starmer named: the small model's ORG is him
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot
                       and not any(name in p.split() for p in person_names)):
                     label = "GPE"  # the small model tags some cities as PERSON ("a visit to Vladivostok")
@@ -251,8 +255,14 @@ class ActorFinder:
                 place_conj = (label == "GPE" and root.dep_ == "conj" and head.dep_ == "pobj"
                               and head.head.lower_ in PLACE_PREPS)
                 language = label == "NORP" and root.dep_ == "pobj" and head.lower_ == "in"  # "wrote in Japanese"
-                role = "location" if ((label == "GPE" and is_loc_slot) or modifier or place_conj or language) \
-                    else "actor"
+                # "officials in Kyiv, Ukraine": the country after a city that locates something locates it too
+                place_appos = (label == "GPE" and root.dep_ == "appos" and head.ent_type_ == "GPE"
+                               and head.dep_ == "pobj" and head.head.lower_ in PLACE_PREPS)
+                # "a Beijing-based analyst", "the Paris-born author": where someone is from, not the state acting
+                based = (label in ("GPE", "NORP") and head.lower_ in BASED_WORDS and root.i + 2 == head.i
+                         and doc[root.i + 1].text == "-")
+                role = "location" if ((label == "GPE" and is_loc_slot) or modifier or place_conj or language
+                                      or place_appos or based) else "actor"
                 alias = name
                 if e.label_ == "PERSON":
                     k = self._title_start(doc, e.start)

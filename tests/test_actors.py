@@ -94,3 +94,13 @@ def test_small_words_of_titles_do_not_start_a_title():
     aliases = {a.name: a.aliases for a in actors}
     assert aliases["Vladimir Putin"] == ["Vladimir Putin"]
     assert "Secretary of State Antony Blinken" in aliases["Antony Blinken"]
+
+
+def test_places_that_only_say_where_are_no_actors_and_a_surname_tagged_org_is_the_person():
+    def names(text):
+        return [(a.name, a.type) for a in ActorFinder()(text)[1]]
+
+    assert names("Officials in Kyiv, Ukraine, said the talks failed.") == []
+    assert names("The Beijing-based analyst said the deal was bad.") == []
+    assert names("Beijing-backed rebels attacked. Beijing denied it.") == [("China", "country")]  # backing is acting
+    assert names("Starmer's cabinet met on Monday. Keir Starmer praised it.") == [("Keir Starmer", "person")]
