@@ -52,7 +52,9 @@ def machine() -> dict:
         commit = subprocess.run(["git", "rev-parse", "--short", "HEAD"], cwd=ROOT, capture_output=True,
                                 text=True).stdout.strip()
         # uncommitted changes to the code or the models mean the figures are not those of that commit
-        dirty = subprocess.run(["git", "status", "--porcelain", "--", "stance", "models", "benchmarks/*.py"],
+        # (the model cards, models/*/README.md, are the runner's own output, not code)
+        dirty = subprocess.run(["git", "status", "--porcelain", "--", "stance", "models", "benchmarks/*.py",
+                                ":(exclude)models/*/README.md"],
                                cwd=ROOT, capture_output=True, text=True).stdout.strip()
         if commit and dirty:
             commit += " with uncommitted changes"
@@ -121,7 +123,16 @@ def main(argv=None):
         tqdm.write(msg)
 
     command = "python -m benchmarks " + " ".join(argv if argv is not None else sys.argv[1:])
+    from .accuracy import check_names
+
+    try:  # a misspelt name would otherwise run nothing, or fail after the rest has run
+        check_names(a.datasets.split(",") if a.datasets else None, a.systems.split(",") if a.systems else None)
+    except ValueError as e:
+        ap.error(str(e))
     out = a.out
+    # the README's figures block and the model cards follow the project's own results only; a run written
+    # elsewhere (--out) leaves them as they are
+    own = out.resolve() == HERE.resolve()
     (out / "plots").mkdir(parents=True, exist_ok=True)
     res_path = out / "results.json"
     results = load_previous(res_path)
@@ -162,7 +173,10 @@ def main(argv=None):
     res_path.write_text(json.dumps(results, indent=1, default=str))
     from .report import update_readme, write_report
 
-    write_report(results, out)
+    write_report(results, out, a.data_dir)
+    if not own:
+        progress(f"wrote {out / 'RESULTS.md'} and {res_path} (README.md and the model cards left as they are)")
+        return
     update_readme(results)  # the figures block of the top-level README
     from stance.registry import models_dir
     from stance.model_card import write_card

@@ -32,11 +32,28 @@ ENSEMBLES = ["default+mpnet-attitude"]
 OVERLAP_CHECKED = ("newsmtsc-rw", "newsmtsc-mt", "dse")
 
 
-def _attitude_train_texts(data_dir) -> set:
+# Baselines that learn nothing from a training split (their fit reads no rows: a lexicon, label descriptions).
+NO_TRAINING = ("vader", "zero-shot-minilm", "keyword-rules")
+
+
+def check_names(datasets, systems) -> None:
+    """Refuse data set or system names the runner does not know, naming the ones it does."""
+    known_ds = [b[0] for b in BENCH]
+    bad = [d for d in datasets or [] if d not in known_ds]
+    if bad:
+        raise ValueError(f"unknown data set(s) {bad}; choose from {', '.join(known_ds)}")
+    known_sys = BASELINES + shipped_models() + ENSEMBLES
+    bad = [x for x in systems or [] if x not in known_sys]
+    if bad:
+        raise ValueError(f"unknown system(s) {bad}; choose from {', '.join(known_sys)}")
+
+
+def _attitude_train_texts(data_dir) -> tuple[set, str | None]:
+    """The attitude training passages' texts, or (empty, why not) when they cannot be read here."""
     try:
-        return set(load_dataset("attitude", "train", data_dir)[:]["text"])
-    except DataError:
-        return set()
+        return set(load_dataset("attitude", "train", data_dir)[:]["text"]), None
+    except DataError as e:
+        return set(), str(e)
 
 
 def shipped_models() -> list[str]:
@@ -87,12 +104,14 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
             continue
         y = X["label"].tolist()
         groups = X["group"].tolist()
-        unseen = None
+        unseen, unseen_skipped = None, None
         if ds_name in OVERLAP_CHECKED:
             if attitude_train_texts is None:
-                attitude_train_texts = _attitude_train_texts(data_dir)
+                attitude_train_texts, overlap_error = _attitude_train_texts(data_dir)
             seen = attitude_train_texts
             unseen = [i for i, t in enumerate(X["text"]) if t not in seen] if seen else None
+            if not seen:  # said in the row and the report, not left out silently
+                unseen_skipped = f"the attitude training passages could not be read ({overlap_error})"
         for sysname in systems:
             est = make_system(sysname, task)
             if est is None:
@@ -105,8 +124,11 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                         key = (sysname, "persent")  # no PerSenT train split: the evaluated split's own majority
                         est.fit(X, y)
                     elif key not in fitted:
-                        T = load_dataset(tr_name, tr_split, data_dir).to_pandas()
-                        est.fit(T, T["label"].tolist())
+                        if sysname in NO_TRAINING:  # its fit reads no rows: no training split needed
+                            est.fit()
+                        else:
+                            T = load_dataset(tr_name, tr_split, data_dir).to_pandas()
+                            est.fit(T, T["label"].tolist())
                         fitted[key] = est
                     est = fitted.get(key, est)
                 fit_s = time.perf_counter() - t0
@@ -129,13 +151,15 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                 sub = score_predictions([y[i] for i in unseen], [pred[i] for i in unseen], labels, spec["metric"],
                                         [groups[i] for i in unseen], n_boot)
                 row["unseen_sentences"] = {"score": sub.score, "ci95": sub.ci95, "n": sub.n}
+            elif unseen_skipped:
+                row["unseen_sentences_skipped"] = unseen_skipped
             rows.append(row)
             preds[(ds_name, sysname)] = (y, pred, labels, spec["metric"])
             if plots_dir and sysname in models:
                 res.save_confusion_png(Path(plots_dir) / f"cm_{ds_name}_{sysname}.png",
                                        title=f"{sysname} on {ds_name}/{split}: {res.metric} {res.score:.3f}")
-            progress(f"{ds_name:14s} {sysname:18s} {res.metric}={res.score:.4f} "
-                     f"[{res.ci95[0]:.3f}, {res.ci95[1]:.3f}] n={res.n} ({pred_s:.1f}s)")
+            ci = f" [{res.ci95[0]:.3f}, {res.ci95[1]:.3f}]" if res.ci95 else ""
+            progress(f"{ds_name:14s} {sysname:18s} {res.metric}={res.score:.4f}{ci} n={res.n} ({pred_s:.1f}s)")
         # paired bootstrap: best shipped model vs best baseline on this data set
         ours = [r for r in rows if r.get("dataset") == ds_name and r.get("kind") == "model"]
         base = [r for r in rows if r.get("dataset") == ds_name and r.get("kind") == "baseline"]

@@ -10,7 +10,7 @@ from .published import PUBLISHED
 METRIC_NAME = {"macro_f1": "macro-F1", "f_avg": "F_avg", "accuracy": "accuracy"}
 
 
-def _articles_read(row: dict) -> int | None:
+def _articles_read(row: dict, data_dir=None) -> int | None:
     """How many articles an attitude-articles run read: recorded in the row by runs since 2026-12-02; for an
     older run, counted from the data set only when its split still has exactly the rows the run scored."""
     if "articles" in row:
@@ -18,7 +18,7 @@ def _articles_read(row: dict) -> int | None:
     try:
         from stance.data import load_dataset
 
-        X = load_dataset("attitude-articles", row["split"]).to_pandas()
+        X = load_dataset("attitude-articles", row["split"], data_dir).to_pandas()
     except Exception:  # the data set cannot be read here: say nothing rather than guess
         return None
     return int(X["text"].nunique()) if len(X) == row.get("n") else None
@@ -61,7 +61,11 @@ def speed_accuracy_plot(rows, out: Path, dataset: str = "newsmtsc-rw") -> Path |
     return path
 
 
-def write_report(results: dict, out: Path) -> Path:
+def _ci_range(ci) -> str:
+    return f"{_pct(ci[0])}–{_pct(ci[1])}" if ci else "—"
+
+
+def write_report(results: dict, out: Path, data_dir=None) -> Path:
     rows = results.get("accuracy", [])
     L = ["# Benchmark results", "",
          "Every figure below is copied by `benchmarks/report.py` from `benchmarks/results.json`, which "
@@ -87,6 +91,10 @@ def write_report(results: dict, out: Path) -> Path:
             L += [f"Skipped{' by the latest run' if res else ''}: {skipped[0]['skipped']}", ""]
             if res:
                 L += ["The figures below are those of an earlier run.", ""]
+        sys_skipped = [r for r in drows if "skipped" in r and "system" in r]
+        if sys_skipped:
+            L += ["Not scored by the latest run: " + "; ".join(f"{r['system']} ({r['skipped']})"
+                                                            for r in sys_skipped) + ".", ""]
         if not res:
             continue
         metric = res[0]["metric"]
@@ -101,9 +109,8 @@ def write_report(results: dict, out: Path) -> Path:
         L.append("|---|---|---|---|---|" + ("---|" if extra else "") + "---|")
         for r in res:
             ips = f"{r['items_per_second']:.0f}" if r.get("items_per_second") else ""
-            L.append(f"| {r['system']} | {r['kind']} | **{_pct(r['score'])}** | {_pct(r['ci95'][0])}–"
-                     f"{_pct(r['ci95'][1])} | {_pct(r['accuracy'])} |" + (f" {_pct(r['macro_f1'])} |" if extra else "")
-                     + f" {ips} |")
+            L.append(f"| {r['system']} | {r['kind']} | **{_pct(r['score'])}** | {_ci_range(r['ci95'])} | "
+                     f"{_pct(r['accuracy'])} |" + (f" {_pct(r['macro_f1'])} |" if extra else "") + f" {ips} |")
         for p in PUBLISHED:
             if p["dataset"] == ds:
                 L.append(f"| {p['system']} | *published* | {_pct(p['score'])} | | |" + (" |" if extra else "") + " |")
@@ -114,8 +121,19 @@ def write_report(results: dict, out: Path) -> Path:
         pt = [r for r in drows if r.get("paired_test")]
         if pt:
             t = pt[-1]
-            L.append(f"Paired bootstrap, {t['model']} − {t['baseline']}: {_pct(t['diff'])} points "
-                     f"(95% CI {_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided p = {t['p_value']:.3f}).")
+            # the observed difference of the two rows above (runs before 2026-12-07 stored the resamples' mean)
+            score = {r["system"]: r["score"] for r in res}
+            diff = score[t["model"]] - score[t["baseline"]] if {t["model"], t["baseline"]} <= set(score) \
+                else t["diff"]
+            if t.get("ci95"):
+                L.append(f"Paired bootstrap, {t['model']} − {t['baseline']}: {_pct(diff)} points (95% CI "
+                         f"{_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided p = {t['p_value']:.3f}).")
+            else:
+                L.append(f"{t['model']} − {t['baseline']}: {_pct(diff)} points (no bootstrap in this run).")
+        no_overlap = [r for r in res if r.get("unseen_sentences_skipped")]
+        if no_overlap:
+            L.append(f"Not scored on the rows no attitude training passage holds: "
+                     f"{no_overlap[0]['unseen_sentences_skipped']}.")
         sub = [r for r in res if r.get("unseen_sentences")]
         if sub:
             u = sub[0]["unseen_sentences"]
@@ -125,7 +143,7 @@ def write_report(results: dict, out: Path) -> Path:
                          f"{r['system']} {_pct(r['unseen_sentences']['score'])}" + _ci(r["unseen_sentences"]["ci95"])
                          for r in sub) + ".")
         if ds == "attitude-articles":
-            n_art = _articles_read(res[0])
+            n_art = _articles_read(res[0], data_dir)
             read = (f"the {n_art} {res[0]['split']} articles the run read" if n_art else
                     f"the {res[0]['split']} articles of the run (their number not recorded by it)")
             L.append(f"One row per actor of {read} (PerSenT dev documents, labelled at article level by readers "

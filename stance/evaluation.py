@@ -17,6 +17,7 @@ from pathlib import Path
 from typing import Any, Callable, Sequence
 
 import numpy as np
+from sklearn.base import BaseEstimator
 from sklearn.metrics import accuracy_score, confusion_matrix, f1_score, precision_recall_fscore_support
 
 STANCE_POLES = ("favor", "against")
@@ -26,9 +27,21 @@ def macro_f1(y_true, y_pred, labels) -> float:
     return float(f1_score(y_true, y_pred, labels=list(labels), average="macro", zero_division=0))
 
 
+def stance_poles(labels) -> list[str]:
+    """The FAVOR and AGAINST labels of a label set, as it spells them ("favor" or "FAVOR")."""
+    return [l for l in labels if str(l).lower() in STANCE_POLES]
+
+
 def f_avg(y_true, y_pred, labels=STANCE_POLES) -> float:
-    """SemEval-2016 Task 6: the mean F1 of FAVOR and AGAINST (NONE counts only through their errors)."""
-    return float(f1_score(y_true, y_pred, labels=list(STANCE_POLES), average="macro", zero_division=0))
+    """SemEval-2016 Task 6: the mean F1 of FAVOR and AGAINST (NONE counts only through their errors).
+
+    >>> f_avg(["FAVOR", "AGAINST", "NONE"], ["FAVOR", "NONE", "NONE"], ["FAVOR", "AGAINST", "NONE"])
+    0.5
+    """
+    poles = stance_poles(labels)
+    if len(poles) != 2:
+        raise ValueError(f"f_avg needs a favor and an against label; the labels are {list(labels)}")
+    return float(f1_score(y_true, y_pred, labels=poles, average="macro", zero_division=0))
 
 
 METRICS: dict[str, Callable] = {"macro_f1": macro_f1, "f_avg": f_avg,
@@ -54,7 +67,7 @@ def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro
     p = np.array([idx[v] for v in y_pred])
     k = len(allab)
     if metric == "f_avg":
-        cols = np.array([idx[l] for l in STANCE_POLES if l in idx])
+        cols = np.array([idx[l] for l in stance_poles(lab)], dtype=int)
     else:
         cols = np.arange(len(lab))
     rng = np.random.default_rng(seed)
@@ -69,13 +82,21 @@ def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro
 
 def paired_bootstrap(y_true, pred_a, pred_b, labels, metric: str = "macro_f1", n_boot: int = 1000,
                      seed: int = 0) -> dict:
-    """Paired bootstrap of ``metric(a) - metric(b)``: the mean difference, its 95% interval, and the share of
-    resamples where a does not beat b (a one-sided p-value)."""
+    """Paired bootstrap of ``metric(a) - metric(b)``: the observed difference (``diff``), its 95% interval over
+    resamples of the rows and the share of resamples where a does not beat b (a one-sided p-value);
+    ``diff_bootstrap_mean`` is the mean over the resamples. With ``n_boot=0``, the difference alone."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
+    fn = METRICS[metric]
+    out = {"diff": fn([str(v) for v in y_true], [str(v) for v in pred_a], list(labels))
+           - fn([str(v) for v in y_true], [str(v) for v in pred_b], list(labels))}
+    if n_boot <= 0:
+        return {**out, "ci95": [], "p_value": None}
     da = bootstrap_scores(y_true, pred_a, labels, metric, n_boot, seed)
     db = bootstrap_scores(y_true, pred_b, labels, metric, n_boot, seed)  # same seed: same resamples
     d = da - db
-    return {"diff": float(d.mean()), "ci95": [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))],
-            "p_value": float((d <= 0).mean())}
+    return {**out, "diff_bootstrap_mean": float(d.mean()),
+            "ci95": [float(np.percentile(d, 2.5)), float(np.percentile(d, 97.5))], "p_value": float((d <= 0).mean())}
 
 
 @dataclass
@@ -113,7 +134,8 @@ class EvaluationResult:
         import matplotlib.pyplot as plt
 
         cm = np.array(self.confusion)
-        fig, ax = plt.subplots(figsize=(1.2 + 0.7 * len(self.labels), 1 + 0.6 * len(self.labels)))
+        # wide enough for the title also with two or three labels
+        fig, ax = plt.subplots(figsize=(max(4.2, 1.2 + 0.7 * len(self.labels)), 1 + 0.6 * max(3, len(self.labels))))
         ax.imshow(cm, cmap="Blues")
         ax.set_xticks(range(len(self.labels)), self.labels, rotation=45, ha="right")
         ax.set_yticks(range(len(self.labels)), self.labels)
@@ -154,7 +176,14 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
         raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
     if not y_true:
         raise ValueError("nothing to evaluate: no rows")
-    labels = list(labels) if labels else sorted(set(y_true))
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
+    if groups is not None:
+        groups = ["" if g is None else str(g) for g in groups]
+        if len(groups) != len(y_true):
+            raise ValueError(f"{len(groups)} groups for {len(y_true)} rows")
+    # without a label set, every label seen, gold or predicted (as scikit-learn's f1_score does)
+    labels = list(labels) if labels else sorted(set(y_true) | set(y_pred))
     bad = next((i for i, v in enumerate(y_true) if v not in labels), None)
     if bad is not None:  # a typo or another label scheme would otherwise count as a wrong answer
         raise ValueError(f"row {bad}: gold label {y_true[bad]!r} is not one of the labels {labels}")
@@ -170,13 +199,15 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
         accuracy=float(accuracy_score(y_true, y_pred)), macro_f1=macro_f1(y_true, y_pred, labels),
         labels=show, per_class=per_class,
         confusion=confusion_matrix(y_true, y_pred, labels=show).tolist(),
-        f_avg=f_avg(y_true, y_pred) if set(STANCE_POLES) <= set(labels) else None,
+        f_avg=f_avg(y_true, y_pred, labels) if len(stance_poles(labels)) == 2 else None,
         predictions=list(y_pred))
     if groups is not None:
         for g in sorted(set(groups)):
             ix = [i for i, v in enumerate(groups) if v == g]
             yt, yp = [y_true[i] for i in ix], [y_pred[i] for i in ix]
-            res.per_group[g] = {"n": len(ix), metric: fn(yt, yp, labels), "accuracy": float(accuracy_score(yt, yp))}
+            # macro-F1 of a group averages the labels that occur in it (gold or predicted), not the whole set
+            glabels = labels if metric != "macro_f1" else [l for l in labels if l in set(yt) | set(yp)]
+            res.per_group[g] = {"n": len(ix), metric: fn(yt, yp, glabels), "accuracy": float(accuracy_score(yt, yp))}
     return res
 
 
@@ -189,6 +220,13 @@ def evaluate(estimator: Any, X, y=None, *, labels: Sequence[str] | None = None, 
     ys = labels_of(X, y)
     if ys is None:
         raise ValueError("evaluate needs gold labels: pass y or a 'label' column")
+    classes = getattr(estimator, "classes_", None) if labels is None else None
+    if classes is not None:  # gold labels of another scheme ("FAVOR" for "favor") would score as errors
+        known = {str(c) for c in classes}
+        bad = next((i for i, v in enumerate(ys) if str(v) not in known), None)
+        if bad is not None:
+            raise ValueError(f"row {bad}: gold label {ys[bad]!r} is not one of the estimator's classes "
+                             f"{sorted(known)}; pass labels=... to score another label set")
     pred = predict_labels(estimator, X, labels)
     return score_predictions(ys, pred, labels, metric, groups, n_boot, seed)
 
@@ -223,14 +261,21 @@ def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=No
 _SENT = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’]?|\n|$)")
 
 
-class DocumentLevel:
+class DocumentLevel(BaseEstimator):
     """PerSenT: the author's sentiment toward a document's main person. Each sentence that names the person
     (full or last name) is scored by the sentence-level system; the mean probability (or the vote) decides.
     ``evaluate_dataset`` and ``stance evaluate --dataset persent`` wrap any estimator in it, as the benchmarks do."""
 
     def __init__(self, system):
         self.system = system
-        self.classes_ = getattr(system, "classes_", None)
+
+    @property
+    def classes_(self):
+        return getattr(self.system, "classes_", None)
+
+    def fit(self, X, y=None):
+        """Nothing to learn at document level; fit the sentence-level ``system`` itself."""
+        return self
 
     def _rows(self, doc: str, ent: str):
         names = [ent] + ([ent.split()[-1]] if len(ent.split()) > 1 else [])

@@ -104,9 +104,13 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
         L += ["", "## Test figures", "",
               "Measured by `python -m benchmarks` (see benchmarks/RESULTS.md for baselines, intervals and the "
               "published figures):", "", "| data set | split | metric | score | 95% CI | n |", "|---|---|---|---|---|---|"]
+        from .data import DATASETS
+
+        order = list(DATASETS)  # a fixed order: a partial benchmark run does not reorder the card
+        rows.sort(key=lambda r: order.index(r["dataset"]) if r["dataset"] in order else len(order))
         for r in rows:
-            L.append(f"| {r['dataset']} | {r['split']} | {r['metric']} | {_pct(r['score'])} | {_pct(r['ci95'][0])}–"
-                     f"{_pct(r['ci95'][1])} | {r['n']} |")
+            ci = f"{_pct(r['ci95'][0])}–{_pct(r['ci95'][1])}" if r.get("ci95") else "—"
+            L.append(f"| {r['dataset']} | {r['split']} | {r['metric']} | {_pct(r['score'])} | {ci} | {r['n']} |")
         att = [r for r in rows if r["dataset"] == "attitude"]
         if att:
             r = att[0]

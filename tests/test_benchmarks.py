@@ -103,3 +103,51 @@ def test_the_matmul_ceiling_takes_the_shapes_it_is_given():
 
     small = matmul_ceiling(torch.float32, reps=1, rounds=1, shapes=[(8, 8, 8)])
     assert 0 < small < matmul_ceiling(torch.float32, reps=2, rounds=1, shapes=[(256, 256, 256)])
+
+
+def test_unknown_names_are_refused_and_out_leaves_the_readme_and_cards_alone(tmp_path, capsys):
+    import pytest
+
+    from benchmarks.__main__ import ROOT, main
+
+    for argv, why in ((["--datasets", "semeval2016"], "unknown data set(s) ['semeval2016']"),
+                      (["--systems", "defualt"], "unknown system(s) ['defualt']")):
+        with pytest.raises(SystemExit):
+            main(argv + ["--skip-speed", "--skip-corpus", "--out", str(tmp_path)])
+        assert why in capsys.readouterr().err
+    readme, card = (ROOT / "README.md").read_text(), (ROOT / "models" / "default" / "README.md").read_text()
+    main(["--report-only", "--out", str(tmp_path)])
+    assert (tmp_path / "RESULTS.md").exists()
+    assert (ROOT / "README.md").read_text() == readme
+    assert (ROOT / "models" / "default" / "README.md").read_text() == card
+
+
+def test_a_run_without_bootstrap_and_skipped_systems_are_reported(tmp_path):
+    results = {"runs": [], "accuracy": [
+        {"dataset": "semeval2016-b", "split": "test", "system": "vader", "kind": "baseline", "score": 0.41,
+         "ci95": [], "accuracy": 0.5, "macro_f1": 0.4, "metric": "f_avg", "n": 707, "per_class": {},
+         "command": "python -m benchmarks --n-boot 0", "items_per_second": 10.0,
+         "unseen_sentences_skipped": "x"},
+        {"dataset": "semeval2016-b", "split": "test", "system": "tfidf-logreg",
+         "skipped": "semeval2016-a: missing file trainingdata-all-annotations.txt"}]}
+    (tmp_path / "plots").mkdir()
+    section = write_report(results, tmp_path).read_text().split("### semeval2016-b (test)")[1]
+    assert "| vader | baseline | **41.0** | — |" in section
+    assert "Not scored by the latest run: tfidf-logreg (semeval2016-a: missing file" in section
+
+
+def test_baselines_that_learn_nothing_run_without_a_training_split(tmp_path):
+    import shutil
+
+    from benchmarks.accuracy import run_accuracy
+
+    from .conftest import need_data
+
+    src = need_data("semeval2016", "testdata-taskB-all-annotations.txt")
+    (tmp_path / "semeval2016").mkdir()
+    shutil.copy(src, tmp_path / "semeval2016")  # no training file: TF-IDF cannot learn, VADER needs none
+    rows, _ = run_accuracy(["semeval2016-b"], ["vader", "tfidf-logreg"], str(tmp_path), n_boot=0,
+                           progress=lambda m: None)
+    by = {r.get("system"): r for r in rows}
+    assert by["vader"]["score"] > 0.3 and by["vader"]["ci95"] == []
+    assert "trainingdata-all-annotations.txt" in by["tfidf-logreg"]["skipped"]

@@ -132,3 +132,53 @@ def test_evaluation_refuses_what_it_cannot_score():
         evaluate(None, [("Putin smiled.", "Putin")])
     r = score_predictions(["a", "b", "b", "a"], ["a", "b", "a", "a"], ["a", "b"], metric="accuracy", n_boot=200)
     assert r.score == 0.75 and r.ci95[0] <= 0.75 <= r.ci95[1]
+
+
+def test_f_avg_takes_the_poles_as_the_label_set_spells_them():
+    labels = ["FAVOR", "AGAINST", "NONE"]
+    y = ["FAVOR", "AGAINST", "NONE", "FAVOR"]
+    p = ["FAVOR", "NONE", "NONE", "AGAINST"]
+    want = f1_score(y, p, labels=["FAVOR", "AGAINST"], average="macro", zero_division=0)
+    r = score_predictions(y, p, labels, "f_avg", n_boot=50)
+    assert r.score == pytest.approx(want) and r.f_avg == pytest.approx(want) and len(r.ci95) == 2
+    with pytest.raises(ValueError, match="f_avg needs a favor and an against label"):
+        f_avg(y, p, ["a", "b"])
+
+
+def test_paired_difference_is_the_observed_one_and_works_without_a_bootstrap():
+    y = ["a", "a", "b", "b", "a"]
+    pa, pb = ["a", "a", "b", "b", "b"], ["a", "b", "a", "b", "b"]
+    observed = f1_score(y, pa, average="macro") - f1_score(y, pb, average="macro")
+    t = paired_bootstrap(y, pa, pb, ["a", "b"], n_boot=200)
+    assert t["diff"] == pytest.approx(observed) and "diff_bootstrap_mean" in t
+    assert paired_bootstrap(y, pa, pb, ["a", "b"], n_boot=0) == {"diff": pytest.approx(observed), "ci95": [],
+                                                                 "p_value": None}
+
+
+def test_groups_metrics_and_default_labels_follow_sklearn():
+    y, p = ["a", "a", "b", "b"], ["a", "a", "b", "b"]
+    r = score_predictions(y, p, ["a", "b", "c"], groups=["g1", "g1", None, None], n_boot=0)
+    # a group's macro-F1 averages the labels that occur in it: perfect predictions score 1, not 1/3 or 1/2
+    assert r.per_group == {"": {"n": 2, "macro_f1": 1.0, "accuracy": 1.0},
+                           "g1": {"n": 2, "macro_f1": 1.0, "accuracy": 1.0}}
+    with pytest.raises(ValueError, match="2 groups for 4 rows"):
+        score_predictions(y, p, groups=["g1", "g2"], n_boot=0)
+    with pytest.raises(ValueError, match="unknown metric 'f1'"):
+        score_predictions(y, p, metric="f1", n_boot=0)
+    y, p = ["a", "a", "b"], ["a", "c", "b"]  # without a label set: every label seen, as f1_score does
+    assert score_predictions(y, p, n_boot=0).macro_f1 == pytest.approx(f1_score(y, p, average="macro"))
+
+
+def test_gold_labels_of_another_scheme_are_refused_without_a_label_set():
+    from sklearn.base import clone
+    from sklearn.dummy import DummyClassifier
+
+    from stance.evaluation import DocumentLevel
+
+    X = pd.DataFrame({"text": ["a b", "c d"], "target": ["a", "c"]})
+    clf = DummyClassifier().fit(X, ["favor", "against"])
+    with pytest.raises(ValueError, match="row 0: gold label 'FAVOR' is not one of the estimator's classes"):
+        evaluate(clf, X, ["FAVOR", "AGAINST"], n_boot=0)
+    doc = DocumentLevel(clf)
+    assert clone(doc).get_params()["system"].get_params() == clf.get_params()
+    assert list(doc.classes_) == list(clf.classes_)
