@@ -133,6 +133,7 @@ def test_a_blank_topic_is_refused_and_a_byte_order_mark_hides_no_actor(tiny_mode
 
 def test_edge_inputs(tmp_path):
     assert stance.analyze("").actors == [] and stance.analyze("  \n ").actors == []
+    assert stance.analyze("", attitude_model="default").attitude_model == "default"  # recorded also when empty
     assert stance.analyze("the cat sat on the mat and slept.").actors == []
     bad = tmp_path / "latin1.txt"
     bad.write_bytes("Caf\xe9 owners in Paris protested.".encode("latin-1"))
