@@ -173,6 +173,8 @@ class ActorFinder:
                 s, e = hit.span()
                 if any(s < b and a < e for a, b in covered):
                     continue
+                if any(m.start <= s and e <= m.end and (m.start, m.end) != (s, e) for m in taken):
+                    continue  # inside a longer name the NER found ("Biden" in "Hunter Biden"): that name stands
                 covered.append((s, e))
                 if (s, e) in exact:
                     continue
@@ -240,9 +242,9 @@ class ActorFinder:
                 reaction = head.head.lower_ in REACTION_NOUNS or (
                     head.i > 0 and doc[head.i - 1].lower_ in REACTION_NOUNS)
                 is_loc_slot = root.dep_ == "pobj" and head.lower_ in PLACE_PREPS and not reaction
-                if label == "PERSON" and hit and hit[1]:  # a table entry that is no person ("" : the user's, untyped)
+                if label == "PERSON" and hit and hit[1] not in ("", "person"):  # a table entry that is no person
                     label = "GPE" if hit[1] == "country" else "ORG"
-                elif (label == "ORG" and len(e) == 1 and not hit
+                elif (label == "ORG" and len(e) == 1 and not hit and root.dep_ == "poss"
                       and any(name == p.split()[-1] for p in person_names)):
                     label = "PERSON"  # "Starmer's cabinet" with Keir Starmer named: the small model's ORG is him
                 elif (label == "PERSON" and len(e) == 1 and is_loc_slot
@@ -285,10 +287,14 @@ class ActorFinder:
         groups: dict[str, ActorGroup] = {}
         people: list[RawMention] = []
         ner_type = {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "place"}
+        named: list[tuple[RawMention, str]] = []  # a person the alias table names: grouped with the people below
         for m in raw:
             hit = self.table.lookup(m.text)
             if hit:
                 key, typ = hit[0], hit[1] or ner_type.get(m.label, "")  # the user's untyped name: the NER's type
+                if typ == "person":
+                    named.append((m, key))
+                    continue
                 g = groups.setdefault(key, ActorGroup(key, typ))
                 g.type = g.type or typ
                 g.mentions.append(m)
@@ -303,15 +309,15 @@ class ActorFinder:
                     if g.lower() == key.lower():
                         key = g
             groups.setdefault(key, ActorGroup(key, typ)).mentions.append(m)
-        names = sorted({m.text for m in people}, key=lambda n: (-len(n.split()), -len(n)))
+        # a person's name from the alias table takes part like a mention of it ("Biden" joins "Joe Biden")
+        names = sorted({m.text for m in people} | {k for _, k in named}, key=lambda n: (-len(n.split()), -len(n)))
         canon: dict[str, str] = {}
         for n in names:
             toks = n.split()
             longer = [c for c in set(canon.values()) if len(c.split()) > len(toks) and set(toks) <= set(c.split())
                       and (toks[-1] == c.split()[-1] or toks[0] == c.split()[0])]
             canon[n] = longer[0] if len(longer) == 1 else n
-        for m in people:
-            key = canon[m.text]
+        for m, key in [(m, canon[m.text]) for m in people] + [(m, canon[k]) for m, k in named]:
             groups.setdefault(key, ActorGroup(key, "person")).mentions.append(m)
         for g in groups.values():
             g.type = g.type or "organisation"  # only the user's forms, which the NER never tagged

@@ -225,9 +225,9 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
 
 def check_topic(topic) -> None:
     """A topic is a non-blank string, or None for none."""
-    if topic is not None and (not isinstance(topic, str) or not topic.strip()):
-        raise ValueError(f"topic {topic!r} is {'blank' if isinstance(topic, str) else 'not a string'}; pass a "
-                         f"topic such as 'the sanctions', or None for no stance")
+    if topic is not None and (not isinstance(topic, str) or not any(c.isalnum() for c in topic)):
+        why = "blank (no letter or digit)" if isinstance(topic, str) else "not a string"
+        raise ValueError(f"topic {topic!r} is {why}; pass a topic such as 'the sanctions', or None for no stance")
 
 
 def analysis_models(model: str = DEFAULT_MODEL, attitude_model: str | None = None):

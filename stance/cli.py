@@ -23,6 +23,13 @@ def _check_out_file(path: str | None, option: str) -> None:
     if not p.parent.is_dir():
         raise ValueError(f"{option} {path}: folder {p.parent} does not exist"
                          + (" (it is a file)" if p.parent.exists() else ""))
+    if option == "--png" and p.suffix:
+        from matplotlib.figure import Figure
+
+        kinds = Figure().canvas.get_supported_filetypes()
+        if p.suffix.lstrip(".").lower() not in kinds:
+            raise ValueError(f"{option} {path}: matplotlib cannot write {p.suffix!r} files; use one of "
+                             f"{', '.join('.' + k for k in sorted(kinds))}")
 
 
 def cmd_evaluate(a) -> int:

@@ -37,6 +37,14 @@ EVIDENCE_KEPT = 3
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
 _CSV_FIELD_LIMIT = 2**31 - 1  # fits a C long everywhere
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def _field_values(row: dict):
+    for v in row.values():
+        for x in v if isinstance(v, list) else [v]:
+            if isinstance(x, str):
+                yield x
 
 
 @dataclass
@@ -154,15 +162,17 @@ def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Recor
         _csv_header(path, reader, text_column, id_column)
         i = 0
         while True:
-            first = reader.line_num + 1  # a quoted field may span lines: the record's first line is named
             try:
                 row = next(reader)
             except StopIteration:
                 return
             except csv.Error as e:
-                raise CorpusError(f"{path}: line {first}: not readable as CSV ({e}); records before it were read, "
-                                  f"chunks already scored are kept") from e
-            where = f"line {first}"
+                raise CorpusError(f"{path}: line {reader.line_num}: not readable as CSV ({e}); records before it "
+                                  f"were read, chunks already scored are kept") from e
+            # a quoted field may span lines: the record's first line is named (blank lines before it are skipped
+            # by the reader, so it is counted back from the last)
+            breaks = sum(len(_LINE_BREAK.findall(v)) for v in _field_values(row))
+            where = f"line {reader.line_num - breaks}"
             error = _csv_undecodable(row)
             if error:
                 aid = row.get(id_column)

@@ -11,7 +11,7 @@ from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
 from .backbone import ModelError
-from .inputs import as_items, labels_of
+from .inputs import as_items, labels_of, raw_labels
 from .labels import TASK_LABELS
 from .modeling import StanceModel
 from .registry import load_model
@@ -103,7 +103,7 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("fit needs labels: pass y, or a 'label' column in X")
         # integer (or other non-string) labels come back from predict as they were given, as scikit-learn expects;
         # the model itself stores label names as strings
-        raw = [_plain(v) for v in y] if y is not None else []
+        raw = [_plain(v) for v in raw_labels(X, y)]
         self.label_values_ = {str(v): v for v in raw} if raw and not all(isinstance(v, str) for v in raw) else {}
         items = as_items(X)
         if len(items) != len(ys):

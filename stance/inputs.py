@@ -122,6 +122,24 @@ def as_items(X: Any) -> list[Item]:
     return out
 
 
+def raw_labels(X: Any, y: Any, label_col: str = "label") -> list | None:
+    """The labels as given (``y``, or X's ``label`` column), before :func:`labels_of` makes them strings; a
+    ``ClassLabel`` column gives its names."""
+    if y is not None:
+        return list(y)
+    if hasattr(X, "column_names") and label_col in X.column_names:
+        vals = list(X[:][label_col])
+        feature = getattr(X, "features", {}).get(label_col)
+        if hasattr(feature, "int2str"):  # a ClassLabel column: its names, not its integer codes
+            vals = [feature.int2str(int(v)) if v is not None and v >= 0 else None for v in vals]
+        return vals
+    if hasattr(X, "columns") and label_col in X.columns:
+        return list(X[label_col])
+    if isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:
+        return [r.get(label_col) for r in X]
+    return None
+
+
 def labels_of(X: Any, y: Any, label_col: str = "label") -> list[str] | None:
     """Labels from ``y`` or, when ``y`` is None, from the ``label`` column of a Dataset/DataFrame/dicts. A missing
     label (None, NaN, empty) is an error naming its row, not a class called ``'nan'``.
@@ -131,18 +149,8 @@ def labels_of(X: Any, y: Any, label_col: str = "label") -> list[str] | None:
     ...
     stance.encoding.InputError: row 1: missing label
     """
-    if y is not None:
-        vals = list(y)
-    elif hasattr(X, "column_names") and label_col in X.column_names:
-        vals = list(X[:][label_col])
-        feature = getattr(X, "features", {}).get(label_col)
-        if hasattr(feature, "int2str"):  # a ClassLabel column: its names, not its integer codes
-            vals = [feature.int2str(int(v)) if v is not None and v >= 0 else None for v in vals]
-    elif hasattr(X, "columns") and label_col in X.columns:
-        vals = list(X[label_col])
-    elif isinstance(X, list) and X and isinstance(X[0], dict) and label_col in X[0]:
-        vals = [r.get(label_col) for r in X]
-    else:
+    vals = raw_labels(X, y, label_col)
+    if vals is None:
         return None
     for i, v in enumerate(vals):
         if v is None or type(v).__name__ == "NAType" or (isinstance(v, float) and v != v) or \

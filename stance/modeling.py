@@ -580,7 +580,10 @@ class StanceModel(nn.Module):
                     raise ModelError(f"{path / WEIGHTS}: {k} has shape {tuple(v.shape)}, expected "
                                      f"{tuple(own[k].shape)}")
                 own[k].copy_(v)
-        model.temperature = {k: float(v) for k, v in cfg["temperature"].items() if k not in branched}
+        try:
+            model.temperature = {k: float(v) for k, v in cfg["temperature"].items() if k not in branched}
+        except (TypeError, ValueError) as e:
+            raise ModelError(f"{cfg_file}: corrupt config (a temperature is not a number: {e})") from e
         model.info = cfg.get("info", {})
         for t in branched:
             if t not in cfg["tasks"] or not (path / BRANCHES / t / "config.json").exists():

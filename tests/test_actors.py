@@ -81,6 +81,11 @@ def test_user_aliases_keep_the_person_and_win_over_partial_ner_spans():
     got = found("Ursula von der Leyen welcomed the deal. Von der Leyen said it was fair.",
                 {"Ursula von der Leyen": ["von der Leyen"]})
     assert got == {("Ursula von der Leyen", "person"): ["Ursula von der Leyen", "Von der Leyen"]}
+    # an alias of a person joins the mentions of the surname; a short form inside a longer name stays in it
+    assert found("Joe Biden spoke. Biden said the deal was done.", {"Joe Biden": ["the president"]}) == {
+        ("Joe Biden", "person"): ["Biden", "Joe Biden"]}
+    assert found("Hunter Biden testified on Tuesday. Joe Biden said he loved his son.", {"Joe Biden": ["Biden"]}) == {
+        ("Hunter Biden", "person"): ["Hunter Biden"], ("Joe Biden", "person"): ["Joe Biden"]}
     # a place that only locates an event stays a place, with or without the user's alias for it
     _, actors = ActorFinder({"European Union": ["Brussels", "the bloc"]})(
         "The summit in Brussels ended. The bloc was divided.")
@@ -104,3 +109,6 @@ def test_places_that_only_say_where_are_no_actors_and_a_surname_tagged_org_is_th
     assert names("The Beijing-based analyst said the deal was bad.") == []
     assert names("Beijing-backed rebels attacked. Beijing denied it.") == [("China", "country")]  # backing is acting
     assert names("Starmer's cabinet met on Monday. Keir Starmer praised it.") == [("Keir Starmer", "person")]
+    # only the possessive ("Starmer's"): a company that shares a person's surname stays a company
+    assert names("John Ford said cars were fine. Ford recalled 1 million cars.") == [("John Ford", "person"),
+                                                                                     ("Ford", "organisation")]

@@ -156,6 +156,8 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, tiny_model_d
              (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png",
                str(tmp_path / "afile" / "cm.png")], r"afile does not exist \(it is a file\)"),
              (["train", "--data", str(f), "--task", "frame", "--out", str(tmp_path / "afile")], "is a file"),
+             (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png",
+               str(tmp_path / "cm.xyz")], "matplotlib cannot write '.xyz' files"),
              (["score", str(f), "-o", str(tmp_path / "afile"), "--model", str(tiny_model_dir)], "is a file"),
              (["analyze", str(f), "--html", str(tmp_path / "nodir" / "x.html")], "nodir does not exist")]
     import re
@@ -166,6 +168,7 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, tiny_model_d
         assert re.search(why, err) and "Traceback" not in err, (argv, err)
     assert main(["analyze", str(f), "--topic", "  "]) == 2
     assert "topic '  ' is blank" in capsys.readouterr().err
+    assert main(["analyze", str(f), "--topic", "\u200b"]) == 2
 
 
 def test_predict_into_a_closed_pipe_ends_quietly(tmp_path, tiny_model_dir):

@@ -349,12 +349,14 @@ def test_csv_with_a_progress_bar_long_fields_and_multi_line_records(tmp_path, ti
     assert "scoring" in capsys.readouterr().err
     with (tmp_path / "bad.csv").open("w", encoding="utf-8", newline="") as f:
         w = csv.writer(f)
-        w.writerows([["doc", "body"], ["x1", "One.\nTwo.\nThree."], ["", ARTICLES[0]], ["x3", None]])
+        w.writerows([["doc", "body"], ["x1", "One.\nTwo.\nThree."], ["", ARTICLES[0]]])
+        f.write("\r\n\r\n")  # blank lines, which the reader skips, before the next record
+        w.writerows([["x3", None]])
     s = score_corpus(tmp_path / "bad.csv", tmp_path / "out_bad", model=str(tiny_model_dir), text_column="body",
                      id_column="doc", progress=False, errors=str(tmp_path / "errors_bad.jsonl"))
     errs = [json.loads(l) for l in (tmp_path / "errors_bad.jsonl").read_text().splitlines()]
     assert [(e["where"], e["reason"]) for e in errs] == [("line 5", "missing id (field 'doc')"),
-                                                         ("line 6", "empty text (skipped)")]
+                                                         ("line 8", "empty text (skipped)")]
     (tmp_path / "ids.jsonl").write_text('{"id": "\\ud800", "text": "Putin shrugged."}\n{"id": "b"}\n')
     s = score_corpus(tmp_path / "ids.jsonl", tmp_path / "out_ids", model=str(tiny_model_dir), progress=False,
                      errors=str(tmp_path / "errors_ids.jsonl"))

@@ -106,6 +106,9 @@ def test_integer_labels_come_back_as_integers_and_sklearn_can_score_them(base):
     assert clf.classes_.tolist() == [0, 1] and clf.classes_.dtype.kind == "i"
     assert set(clf.predict(ROWS[:4]).tolist()) <= {0, 1}
     assert 0.0 <= clf.score(ROWS, y) <= 1.0
+    df = pd.DataFrame({"text": [t for t, _ in ROWS], "target": [g for _, g in ROWS], "label": y})
+    fitted = StanceClassifier(task="frame", model=base, epochs=1).fit(df)  # the label column, as in the README
+    assert fitted.classes_.tolist() == [0, 1] and 0.0 <= fitted.score(df[["text", "target"]], df.label) <= 1.0
 
 
 def test_a_classlabel_column_gives_its_names():

@@ -99,6 +99,7 @@ def test_corrupt_and_foreign_folders(tmp_path, tiny_model_dir):
     for broken, why in [({"temperature": None}, r"no calibration temperature for task\(s\) \['sentiment'"),
                         ({"temperature": {k: v for k, v in good["temperature"].items() if k != "stance"}},
                          r"no calibration temperature for task\(s\) \['stance'\]"),
+                        ({"temperature": {**good["temperature"], "stance": "x"}}, "a temperature is not a number"),
                         ({"hyperparameters": {**good["hyperparameters"], "foo": 1}},
                          "corrupt config .hyperparameters: .*unexpected keyword argument 'foo'")]:
         (bad / "config.json").write_text(json.dumps({**good, **broken}))
