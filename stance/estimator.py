@@ -3,10 +3,12 @@ from __future__ import annotations
 
 import copy
 import os
+from contextlib import contextmanager
 from pathlib import Path
 from typing import Any
 
 import numpy as np
+import torch
 from sklearn.base import BaseEstimator, ClassifierMixin
 from sklearn.exceptions import NotFittedError
 
@@ -21,6 +23,20 @@ from .training import TaskData, TrainingArguments, train
 class NoHeadError(ModelError, NotFittedError):
     """The classifier has no head for its task yet (not fitted, or the model lacks that task). Also an
     ``AttributeError``, as scikit-learn's ``NotFittedError`` is, so ``hasattr(clf, "classes_")`` is False."""
+
+
+@contextmanager
+def _rng_kept():
+    """Training seeds Python's, NumPy's and torch's generators; the caller's streams go on afterwards as before."""
+    import random
+
+    py, npy = random.getstate(), np.random.get_state()
+    with torch.random.fork_rng(devices=[]):
+        try:
+            yield
+        finally:
+            random.setstate(py)
+            np.random.set_state(npy)
 
 
 def _plain(v):
@@ -87,13 +103,25 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise NoHeadError(f"model has no {self.task!r} head; it has {sorted(m.labels)}")
         return m
 
+    def _label_order(self) -> tuple[list, list[int]]:
+        """The head's labels as given at fit (0, 1, 2 where those were integers; kept in the saved folder too) and
+        the order that sorts them, as scikit-learn sorts ``classes_`` (its multi-class scorers rely on it)."""
+        m = self._predict_model()
+        labels = m.labels[self.task]
+        typed = (getattr(self, "label_values_", None)
+                 or (getattr(m, "info", None) or {}).get("label_values", {}).get(self.task) or {})
+        vals = [typed.get(l, l) for l in labels]
+        try:
+            order = sorted(range(len(vals)), key=lambda i: vals[i])
+        except TypeError:  # labels of mixed types: as strings
+            order = sorted(range(len(vals)), key=lambda i: str(vals[i]))
+        return vals, order
+
     @property
     def classes_(self) -> np.ndarray:
-        labels = self._predict_model().labels[self.task]
-        typed = getattr(self, "label_values_", None)  # fitted on labels that were not strings (0, 1, 2; True)
-        if typed:
-            return np.array([typed.get(l, l) for l in labels])
-        return np.array(labels)
+        """The labels, sorted (``predict_proba``'s columns follow this order, not the head's)."""
+        vals, order = self._label_order()
+        return np.array([vals[i] for i in order])
 
     # -- estimator API -------------------------------------------------------------------------------------------
     def fit(self, X, y=None, X_dev=None, y_dev=None):
@@ -110,6 +138,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError(f"X has {len(items)} rows but y has {len(ys)}")
         if not items:
             raise ValueError("fit needs at least one training row; X is empty")
+        if not 0 <= (self.validation_fraction or 0) < 1:
+            raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        with _rng_kept():
+            return self._fit(X, ys, items, X_dev, y_dev)
+
+    def _fit(self, X, ys, items, X_dev, y_dev):
+        torch.manual_seed(self.seed)  # a new head, or new rows of one, start from the same weights for one seed
         base = self._base_model()
         if base is not None and not isinstance(base, StanceModel):
             raise ValueError(f"model {self.model!r} is an ensemble, which predicts but is not fine-tuned; fit one "
@@ -155,16 +190,30 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         args = TrainingArguments(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                                  bf16=self.bf16, seed=self.seed, log_file=self.log_file)
         self.history_ = train(trained, {self.task: data}, dev, args, progress=self.progress)
+        # what the folder records is this fine-tune, with where it started; not the base model's own record
+        base_info = dict(model.info or {})
+        model.info = {k: v for k, v in base_info.items() if k == "label_values"}
+        model.info["fine_tuned"] = {
+            "task": self.task, "from": str(self.model) if not isinstance(self.model, StanceModel) else "a StanceModel",
+            "base_recipe": base_info.get("recipe") or (base_info.get("fine_tuned") or {}).get("base_recipe"),
+            "rows": len(data.items), "dev_rows": len(dev[self.task].items) if dev else 0,
+            "epochs": self.epochs, "learning_rate": self.learning_rate, "batch_size": self.batch_size,
+            "branch": self.task in model.branches, "seed": self.seed,
+            "best_dev_mean": self.history_.get("best_dev_mean"), "best_step": self.history_.get("best_step")}
+        if self.label_values_:
+            model.info.setdefault("label_values", {})[self.task] = self.label_values_
         self.model_ = model
         return self
 
     def predict_proba(self, X, batch_size: int = 64, progress: bool = False) -> np.ndarray:
         """Calibrated class probabilities, columns in ``classes_`` order."""
         items = as_items(X)
+        _, order = self._label_order()
         if not items:
-            return np.zeros((0, len(self.classes_)))
-        return self._predict_model().predict_proba(items, self.task, batch_size=batch_size, bf16=self.bf16,
-                                                   progress=progress)
+            return np.zeros((0, len(order)))
+        proba = self._predict_model().predict_proba(items, self.task, batch_size=batch_size, bf16=self.bf16,
+                                                    progress=progress)
+        return proba[:, order]
 
     def predict(self, X, **kw) -> np.ndarray:
         proba = self.predict_proba(X, **kw)

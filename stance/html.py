@@ -19,9 +19,25 @@ text-align:left;vertical-align:top}th{background:#f3f3f3}
 """
 
 
+# sentiment and stance labels, in the same spirit; a label of a user's own fine-tuned head gets one of EXTRA
+OTHER_COLOURS = {"positive": "#b7e4c7", "negative": "#f4a6a6", "favor": "#b7e4c7", "against": "#f4a6a6",
+                 "none": "#e4e4e4"}
+EXTRA = ("#f7c6e0", "#c6f0ef", "#e8d6b0", "#cfd8f7", "#dcecc0", "#f5d0b5")
+
+
+def colour(label: str) -> str:
+    """The background of a label: the codebook's attitudes and the sentiment/stance labels have their own; any
+    other label a stable one of :data:`EXTRA` (the same label, the same colour, in every page)."""
+    if label in COLOURS:
+        return COLOURS[label]
+    if label in OTHER_COLOURS:
+        return OTHER_COLOURS[label]
+    return EXTRA[sum(label.encode("utf-8")) % len(EXTRA)]
+
+
 def _pill(label: str, score: float | None = None) -> str:
     s = f" {score:.2f}" if score is not None else ""
-    return (f'<span class="pill" style="background:{COLOURS.get(label, "#eee")}">{escape(label)}{s}</span>')
+    return (f'<span class="pill" style="background:{colour(label)}">{escape(label)}{s}</span>')
 
 
 def render_html(res, title: str = "stance: actors and attitudes") -> str:
@@ -39,7 +55,7 @@ def render_html(res, title: str = "stance: actors and attitudes") -> str:
         out.append(escape(text[pos:s]))
         tip = f"{a.name}: {a.attitude.label} ({a.attitude.score:.2f}), sentiment {a.sentiment.label}"
         out.append(f'<mark class="actor" data-actor="{escape(a.name)}" data-attitude="{escape(a.attitude.label)}" '
-                   f'title="{escape(tip)}" style="background:{COLOURS.get(a.attitude.label, "#eee")}">'
+                   f'title="{escape(tip)}" style="background:{colour(a.attitude.label)}">'
                    f"{escape(text[s:e])}</mark>")
         pos = e
     out.append(escape(text[pos:]))
@@ -55,7 +71,8 @@ def render_html(res, title: str = "stance: actors and attitudes") -> str:
                     f"<td>{_pill(a.attitude.label, a.attitude.score)}</td>"
                     f"<td>{_pill(a.sentiment.label, a.sentiment.score)}</td><td>{stance}</td>"
                     f"<td>{len(a.mentions)}</td><td>{ev}</td></tr>")
-    legend = "".join(f"<span>{_pill(k)}</span>" for k in COLOURS)
+    own = [l for l in dict.fromkeys(a.attitude.label for a in res.actors) if l not in COLOURS]  # fine-tuned labels
+    legend = "".join(f"<span>{_pill(k)}</span>" for k in [*COLOURS, *own])
     topic = f" — stance toward <i>{escape(res.topic)}</i>" if res.topic else ""
     warn = "".join(f"<p>⚠ {escape(w)}</p>" for w in res.warnings)
     return (f"<!doctype html><html lang=en><head><meta charset=utf-8><title>{escape(title)}</title>"

@@ -9,6 +9,7 @@ from __future__ import annotations
 import copy
 import json
 import math
+import os
 import shutil
 from pathlib import Path
 from typing import Sequence
@@ -497,21 +498,49 @@ class StanceModel(nn.Module):
         path = Path(path)
         path.mkdir(parents=True, exist_ok=True)
         self.merge_adapters(False)
-        cast = getattr(torch, dtype) if dtype else None
-        save_file({k: (v.to(cast) if cast is not None and v.is_floating_point() else v).contiguous().cpu()
-                   for k, v in self.trainable_state().items()}, str(path / WEIGHTS))
-        if self.backbone is None:
-            state = {k.replace(".base.", "."): v.contiguous().cpu() for k, v in self.encoder.state_dict().items()
-                     if ".lora_" not in k}  # the plain backbone: adapters go to WEIGHTS
-            save_file(state, str(path / BACKBONE_WEIGHTS))
-        cfg = {"format": FORMAT, "backbone": self.backbone, "tasks": self.labels, "temperature": self.temperature,
-               "hyperparameters": self.hp, "encoder_config": self.encoder.config.to_dict(), "info": self.info}
-        if self.branches:
-            cfg["branches"] = sorted(self.branches)
-        shutil.rmtree(path / BRANCHES, ignore_errors=True)  # a branch detached since the last save goes too
-        for t, b in self.branches.items():
-            b.save(path / BRANCHES / t, dtype=branch_dtype or dtype)
-        (path / "config.json").write_text(json.dumps(cfg, indent=2, default=str))
+        # Every file goes to a temporary name first and replaces the old one only once all are written (config.json
+        # last): a save stopped half-way leaves the folder's earlier model whole, also when a model is retrained in
+        # its own folder.
+        staged: list[tuple[Path, Path]] = []
+
+        def stage(name: str, write) -> None:
+            tmp = path / f".{name}.saving"
+            write(tmp)
+            os.chmod(tmp, 0o644)
+            staged.append((tmp, path / name))
+
+        new_branches, old_branches = path / f".{BRANCHES}.saving", path / f".{BRANCHES}.old"
+        try:
+            cast = getattr(torch, dtype) if dtype else None
+            state = {k: (v.to(cast) if cast is not None and v.is_floating_point() else v).contiguous().cpu()
+                     for k, v in self.trainable_state().items()}
+            stage(WEIGHTS, lambda t: save_file(state, str(t)))
+            if self.backbone is None:
+                plain = {k.replace(".base.", "."): v.contiguous().cpu() for k, v in self.encoder.state_dict().items()
+                         if ".lora_" not in k}  # the plain backbone: adapters go to WEIGHTS
+                stage(BACKBONE_WEIGHTS, lambda t: save_file(plain, str(t)))
+            cfg = {"format": FORMAT, "backbone": self.backbone, "tasks": self.labels, "temperature": self.temperature,
+                   "hyperparameters": self.hp, "encoder_config": self.encoder.config.to_dict(), "info": self.info}
+            if self.branches:
+                cfg["branches"] = sorted(self.branches)
+            shutil.rmtree(new_branches, ignore_errors=True)
+            for t, b in self.branches.items():
+                b.save(new_branches / t, dtype=branch_dtype or dtype)
+            stage("config.json", lambda t: t.write_text(json.dumps(cfg, indent=2, default=str)))
+        except BaseException:  # stopped before the swap: the folder keeps its earlier model, without our leftovers
+            for tmp, _ in staged:
+                tmp.unlink(missing_ok=True)
+            shutil.rmtree(new_branches, ignore_errors=True)
+            raise
+        # the swap: renames only
+        shutil.rmtree(old_branches, ignore_errors=True)
+        if (path / BRANCHES).exists():
+            (path / BRANCHES).rename(old_branches)
+        if new_branches.exists():
+            new_branches.rename(path / BRANCHES)  # a branch detached since the last save is gone with the old ones
+        for tmp, final in staged:
+            os.replace(tmp, final)
+        shutil.rmtree(old_branches, ignore_errors=True)
         if card is not None:
             (path / "README.md").write_text(card)
         return path

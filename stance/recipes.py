@@ -499,6 +499,10 @@ def main(argv=None):
     ap.add_argument("--init", type=Path, help="saved model of the earlier stages, for --stage N > 1")
     ap.add_argument("--device", help="cpu, cuda, ... (default: a GPU when torch sees one)")
     a = ap.parse_args(argv)
+    if a.stage > 1 and a.init is None:  # before any folder is made or data read
+        ap.error(f"--stage {a.stage} needs --init DIR (the saved model of the stages before)")
+    if a.stage > 1 and a.epochs is not None:
+        ap.error("--epochs sets the first stage's epochs; a later stage runs as its recipe says")
     print(run(a.name, a.out, a.data_dir, a.epochs, a.stage, a.init, device=a.device))
 
 

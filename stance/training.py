@@ -69,9 +69,13 @@ class TaskData:
 
 
 def _macro_f1(y, p, n):
+    """Macro-F1 over the labels the dev rows hold: a label no dev row has would only add a zero (a few-shot dev set
+    that holds 2 of 8 labels, all right, scores 1.0, not 0.25). A label predicted but never gold scores 0 either
+    way, so for one dev set this is the macro-F1 over all ``n`` labels times a constant: the same steps win."""
     from sklearn.metrics import f1_score
 
-    return float(f1_score(y, p, labels=list(range(n)), average="macro", zero_division=0))
+    present = sorted({int(v) for v in y})
+    return float(f1_score(y, p, labels=present or list(range(n)), average="macro", zero_division=0))
 
 
 def _batches(data: dict[str, TaskData], enc: dict[str, list], args: TrainingArguments, rng: random.Random):
@@ -225,8 +229,8 @@ def _train(model, train_data, dev_data, args, progress):
                     best, best_state, bad = mean, model.trainable_state(), 0
                 else:
                     bad += 1
-                    if bad >= args.patience:
-                        log.info("early stop at step %d", step)
+                    if bad >= args.patience and step < total:
+                        log.info("early stop at step %d (no better dev mean in %d evaluations)", step, bad)
                         stop = True
                         break
             if out_of_time:
@@ -245,6 +249,10 @@ def _train(model, train_data, dev_data, args, progress):
                 if k in best_state:
                     v.copy_(best_state[k])
         history["best_dev_mean"] = best
+        history["best_step"] = max((e for e in history["evals"] if e["mean"] == best), key=lambda e: -e["step"])["step"]
+        log.info("kept the weights of step %d (dev mean %.4f)", history["best_step"], best)
+    elif not dev_data:
+        log.info("no dev set: the weights of the last step are kept, without early stopping or calibration")
     model.eval()
     if dev_data:
         history["calibration"] = calibrate(model, dev_data, args.bf16)

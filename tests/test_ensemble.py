@@ -50,8 +50,9 @@ def test_a_name_with_plus_loads_an_ensemble(folders):
     assert resolve_model(name) == f"{(folders / 'a').resolve()}+{(folders / 'b').resolve()}"
     clf = StanceClassifier(task="attitude", model=name)
     proba = clf.predict_proba([(i.text, i.text[i.target_start:i.target_end]) for i in ITEMS])
-    assert list(clf.classes_) == TASK_LABELS["attitude"]
-    np.testing.assert_allclose(proba, ens.predict_proba(ITEMS, "attitude"), atol=1e-5)
+    assert list(clf.classes_) == sorted(TASK_LABELS["attitude"])
+    order = np.argsort(TASK_LABELS["attitude"])
+    np.testing.assert_allclose(proba, ens.predict_proba(ITEMS, "attitude")[:, order], atol=1e-5)
     with pytest.raises(ValueError, match="is an ensemble, which predicts but is not fine-tuned"):
         clf.fit([("Anna praised the plan.", "Anna")] * 4, ["supportive"] * 4)
     with pytest.raises(ModelError, match="is not saved as a folder"):

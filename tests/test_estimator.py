@@ -143,7 +143,7 @@ def test_fit_learns_the_labels_it_is_given_as_strings():
     clf = StanceClassifier(task="toy", model=StanceModel.tiny({"toy": ["pos", "neg"]}, seed=1), epochs=6,
                            batch_size=16, learning_rate=3e-3)
     clf.fit(pairs(train), [names[v] for v in train.labels])
-    assert list(clf.classes_) == ["pos", "neg"]
+    assert list(clf.classes_) == ["neg", "pos"]  # sorted, as scikit-learn's classes_ are
     pred = clf.predict(pairs(test))
     acc = float(np.mean([p == names[v] for p, v in zip(pred, test.labels)]))
     assert acc > 0.9, acc
@@ -162,7 +162,7 @@ def test_fit_on_a_branched_task_trains_the_branch(base):
     assert any(not (v == own[k]).all() for k, v in br.named_parameters() if v.requires_grad)
     # the new label is on the branch's head, and predict_proba's columns follow classes_
     assert fitted.labels["sentiment"] == br.labels["sentiment"] == ["negative", "neutral", "positive", "mixed"]
-    assert list(clf.classes_) == br.labels["sentiment"] and clf.predict_proba(ROWS[:2]).shape == (2, 4)
+    assert list(clf.classes_) == sorted(br.labels["sentiment"]) and clf.predict_proba(ROWS[:2]).shape == (2, 4)
     assert base.branches["sentiment"].labels["sentiment"] == ["negative", "neutral", "positive"]  # base unchanged
 
 
@@ -181,5 +181,67 @@ def test_fit_with_branch_leaves_every_other_task_as_it_was(tmp_path, base):
     assert not np.allclose(plain.model_.predict_proba(items, "sentiment", bf16=False), before, atol=1e-4)
     clf.save(tmp_path / "m")
     back = StanceModel.load(tmp_path / "m")
-    np.testing.assert_allclose(back.predict_proba(items, "attitude", bf16=False),
+    order = np.argsort(back.labels["attitude"])  # the estimator's columns: the labels sorted
+    np.testing.assert_allclose(back.predict_proba(items, "attitude", bf16=False)[:, order],
                                clf.predict_proba(ROWS[:4]), atol=1e-5)
+
+
+def test_a_seed_gives_the_same_new_head_and_sorted_classes_serve_sklearn_scorers(tmp_path, base):
+    import random
+
+    import torch
+    from sklearn.metrics import get_scorer
+
+    y = [0, 1, 2, 10, 11, 12] * 4
+    fits = []
+    for noise in (1, 2):
+        torch.manual_seed(noise)  # whatever the caller's generators hold, one seed gives one model
+        state = (random.random(), np.random.rand())
+        fits.append(StanceClassifier(task="num", model=base, epochs=1, seed=7).fit(ROWS, y))
+        torch.manual_seed(noise)
+        random.random(), np.random.rand()
+        assert (random.random(), np.random.rand()) != state  # the caller's streams go on, not reset by fit
+    np.testing.assert_allclose(fits[0].predict_proba(ROWS[:4]), fits[1].predict_proba(ROWS[:4]), atol=1e-6)
+    clf = fits[0]
+    assert clf.classes_.tolist() == [0, 1, 2, 10, 11, 12]  # numeric order, as np.unique gives
+    proba = clf.predict_proba(ROWS)
+    from sklearn.metrics import roc_auc_score
+
+    assert get_scorer("roc_auc_ovr")(clf, ROWS, y) == pytest.approx(roc_auc_score(y, proba, multi_class="ovr"))
+    clf.save(tmp_path / "num")
+    back = StanceClassifier(task="num", model=str(tmp_path / "num"))
+    assert back.classes_.tolist() == [0, 1, 2, 10, 11, 12] and back.predict(ROWS[:3]).dtype.kind == "i"
+    info = back._predict_model().info["fine_tuned"]
+    assert info["task"] == "num" and info["rows"] + info["dev_rows"] == len(ROWS) and info["seed"] == 7
+    with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\)"):
+        StanceClassifier(task="num", model=base, validation_fraction=1.0).fit(ROWS, y)
+
+
+def test_a_save_stopped_half_way_leaves_the_earlier_model_whole(tmp_path, base, monkeypatch):
+    import stance.modeling as modeling
+
+    first = StanceClassifier(task="attitude", model=base, epochs=1).fit(ROWS, LABELS)
+    first.save(tmp_path / "m")
+    before = StanceModel.load(tmp_path / "m").predict_proba(as_items_(ROWS[:2]), "attitude")
+    second = StanceClassifier(task="attitude", model=base, epochs=1, new_labels=True).fit(ROWS, ["defiant"] * 24)
+
+    def stopped(*a, **k):
+        raise KeyboardInterrupt
+
+    monkeypatch.setattr(modeling.json, "dumps", stopped)  # the config is written last: stop right before it
+    with pytest.raises(KeyboardInterrupt):
+        second.save(tmp_path / "m")
+    monkeypatch.undo()
+    assert not [p for p in (tmp_path / "m").iterdir() if p.name.startswith(".")]  # its temporary files removed
+    again = StanceModel.load(tmp_path / "m")
+    assert "defiant" not in again.labels["attitude"]
+    np.testing.assert_allclose(again.predict_proba(as_items_(ROWS[:2]), "attitude"), before, atol=1e-6)
+    second.save(tmp_path / "m")
+    assert "defiant" in StanceModel.load(tmp_path / "m").labels["attitude"]
+    assert not [p for p in (tmp_path / "m").iterdir() if p.name.startswith(".")]  # nothing left behind
+
+
+def as_items_(rows):
+    from stance.inputs import as_items
+
+    return as_items(rows)

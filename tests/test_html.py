@@ -28,3 +28,17 @@ def test_html_renders_in_a_real_browser(tmp_path, demo_text):
     subprocess.run([browser, *flags, f"--screenshot={shot}", "--window-size=1200,1400", path.as_uri()],
                    capture_output=True, timeout=120)
     assert shot.exists() and shot.read_bytes()[:4] == b"\x89PNG"
+
+
+def test_labels_of_a_fine_tuned_head_get_a_colour_and_a_legend_entry():
+    from stance.analysis import Actor, ArticleAnalysis, Label, Mention
+    from stance.html import COLOURS, colour, render_html
+
+    text = "Moscow defied the ruling."
+    actor = Actor("Russia", "country", ["Moscow"], [Mention("Moscow", 0, 6)],
+                  Label("defiant", 0.9, {"defiant": 0.9}), Label("negative", 0.7, {"negative": 0.7}), None, [])
+    page = render_html(ArticleAnalysis(text, [actor], None, "custom"))
+    assert colour("defiant") not in COLOURS.values() and colour("defiant") == colour("defiant")
+    assert f'background:{colour("defiant")}">defiant</span>' in page  # in the legend
+    assert f'style="background:{colour("defiant")}">Moscow</mark>' in page
+    assert f'background:{colour("negative")}">negative 0.70' in page

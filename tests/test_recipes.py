@@ -154,3 +154,13 @@ def test_a_branch_stage_trains_its_own_adapters_and_leaves_the_shared_ones(tmp_p
     assert sorted(m.branches) == ["sentiment"] and set(m.labels) == set(tasks)
     hist = json.loads((second / "history.json").read_text())
     assert hist[-1]["branch"] == "sentiment" and list(hist[-1]["calibration"]) == ["sentiment"]
+
+
+def test_a_later_stage_without_init_is_refused_before_anything_is_made(tmp_path, capsys):
+    import pytest
+
+    from stance.recipes import main
+
+    with pytest.raises(SystemExit):
+        main(["default", "--stage", "2", "--out", str(tmp_path / "out")])
+    assert "--stage 2 needs --init DIR" in capsys.readouterr().err and not (tmp_path / "out").exists()
