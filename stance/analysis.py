@@ -204,9 +204,10 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
     if not text.strip():
         return _Prepared(text, [], [], [], [])
     original = text
-    # a byte-order mark (U+FEFF, also a zero-width no-break space) hides the word after it from the NER; a space of
-    # the same length keeps every offset an offset into the caller's text
-    text = text.replace("\ufeff", " ")
+    # A byte-order mark (U+FEFF, also a zero-width no-break space) hides the word after it from the NER, and the
+    # NER reads "Macron.\r\n" as a name with its full stop: what the finder and the model read has a space for the
+    # mark and a space and a newline for a CRLF, of the same length, so every offset stays one into the caller's text.
+    text = text.replace("\ufeff", " ").replace("\r\n", " \n").replace("\r", "\n")
     sentences, groups = finder(text)
     pairs: list[_Pair] = []
     for ai, g in enumerate(groups):

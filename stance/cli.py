@@ -1,4 +1,4 @@
-"""The ``stance`` command: analyze, evaluate, predict, train, score, bench."""
+"""The ``stance`` command: analyze, evaluate, predict, train, score (benchmarks: ``python -m benchmarks``)."""
 from __future__ import annotations
 
 import argparse

@@ -418,6 +418,11 @@ def read_scores(path: str | os.PathLike):
     return pd.concat(frames, ignore_index=True) if frames else pd.DataFrame(columns=COLUMNS)
 
 
+def _write_errors(errors: str | os.PathLike, out: Path) -> None:
+    with open(errors, "w", encoding="utf-8") as f:
+        f.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in read_errors(out))
+
+
 def read_errors(path: str | os.PathLike) -> list[dict]:
     """The records a corpus run could not score, from its output folder: ``where`` (the input line or row),
     ``article_id`` and ``reason``, in input order."""
@@ -454,6 +459,25 @@ def _check_input(src: Path, text_column: str, id_column: str) -> None:
         next(records, None)
     finally:
         records.close()
+    if src.is_file() and _input_kind(src) == "jsonl":  # no header: the first object stands for the columns
+        first = _first_jsonl_object(src)
+        if first is not None:
+            missing = sorted({text_column, id_column} - set(first))
+            if missing:
+                raise CorpusError(f"{src}: the first record has no field(s) {missing}; its fields are "
+                                  f"{sorted(first)} (set --text-col / --id-col)")
+
+
+def _first_jsonl_object(path: Path) -> dict | None:
+    with path.open(encoding="utf-8-sig", errors="surrogateescape") as f:
+        for line in f:
+            if line.strip():
+                try:
+                    obj = json.loads(line)
+                except json.JSONDecodeError:
+                    return None  # a malformed first line is that record's own error, not a column check
+                return obj if isinstance(obj, dict) else None
+    return None
 
 
 def _committed(out: Path) -> list[Path]:
@@ -519,8 +543,11 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     if engine == "ray":
         from .ray_engine import score_corpus_ray
 
-        return score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address,
-                                attitude_model=attitude_model)
+        summary = score_corpus_ray(src, out, topic, model, text_column, id_column, fmt, batch_articles, ray_address,
+                                   attitude_model=attitude_model)
+        if errors:
+            _write_errors(errors, out)
+        return summary
     manifest = {"version": 1, "input": _fingerprint(src), "model": resolve_model(model),
                 "topic": topic, "text_column": text_column, "id_column": id_column, "format": fmt,
                 "chunk_articles": chunk_articles,
@@ -577,8 +604,7 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
             for k, v in json.loads(p.read_text()).items():
                 summary[k] += v
     if errors:
-        with open(errors, "w", encoding="utf-8") as f:
-            f.writelines(json.dumps(e, ensure_ascii=False) + "\n" for e in read_errors(out))
+        _write_errors(errors, out)
     _atomic_write(mpath, lambda p: p.write_text(json.dumps({**manifest, "status": "complete",
                                                             "summary": summary}, indent=1)))
     summary.update({"output": str(out), "format": fmt, "seconds_this_run": round(time.perf_counter() - t0, 2)})

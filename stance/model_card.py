@@ -152,11 +152,11 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
                       ("; `stance.analyze(text, attitude_model=\"mpnet-attitude\")` takes the attitudes from it and "
                        "the rest from the default model." if "attitude" in tasks else
                        f"; use it as `stance.load(\"{name}\", task=\"{next(iter(tasks))}\")`."))
-    distilled = [t for h in hists for t in h.get("teachers", [])]
-    for d in distilled:
-        limits.append(f"Its {d['task']} head learned from the teacher model `{d['teacher']}` (its probabilities on "
-                      f"{d['gold_labelled']} gold-labelled training items, counted after oversampling, and "
-                      f"{d['transfer']} unlabelled ones).")
+    distilled = [(n, t) for n, h in enumerate(hists, 1) for t in h.get("teachers", [])]
+    if distilled:  # one list, stage by stage: a head may learn from a teacher in several stages
+        limits.append("Stages that learned from a teacher model's probabilities beside the gold labels: " + "; ".join(
+            f"stage {n}, {d['task']} from `{d['teacher']}` ({d['gold_labelled']} gold-labelled training items, "
+            f"counted after oversampling, and {d['transfer']} unlabelled ones)" for n, d in distilled) + ".")
     L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))

@@ -1,11 +1,13 @@
 """Corpus scoring on Ray Data (``pip install -e '.[ray]'`` in a checkout of this repository): the same rows as the
 local engine.
 
-Records are read and checked on the driver (bad records go to ``errors.jsonl`` as locally), handed to Ray in
-blocks, scored by ``map_batches`` over a pool of actors that each load the model once, and written as Parquet
-parts. Point ``ray_address`` (or ``RAY_ADDRESS``) at an existing cluster to scale out; the model folder must be
-readable on every node (install the package there, or put ``models/`` on shared storage and set
-``STANCE_MODELS``).
+Records are read and checked on the driver (bad records go to ``errors-000000.jsonl``, which
+:func:`stance.corpus.read_errors` reads as it reads a local run's), handed to Ray in blocks, scored by
+``map_batches`` over a pool of actors that each load the model once, and written as Parquet parts under
+``OUTPUT/ray/``. Point ``ray_address`` (or ``RAY_ADDRESS``) at an existing cluster to scale out. The driver sends
+the workers the model folder's absolute path as it sees it: that path must hold the same model on every node (a
+checkout of this repository at the same path, or ``models/`` on shared storage mounted at the same path). A Ray run
+does not resume: an output folder that already holds one is refused.
 """
 from __future__ import annotations
 
@@ -58,6 +60,9 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
 
     model = resolve_model(model)
     attitude_model = resolve_model(attitude_model) if attitude_model else None
+    if (out / "ray").exists() and any((out / "ray").iterdir()):
+        raise CorpusError(f"{out} already holds a Ray run ({out / 'ray'}); a Ray run does not resume: choose a new "
+                          f"output folder, or delete that one to score again")
     started = False
     if not ray.is_initialized():
         addr = ray_address or os.environ.get("RAY_ADDRESS")
@@ -68,7 +73,7 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
         out.mkdir(parents=True, exist_ok=True)
         summary = {"scored": 0, "skipped": 0, "failed": 0}
         blocks, buf = [], []
-        with open(out / "errors.jsonl", "w", encoding="utf-8") as ef:
+        with open(out / "errors-000000.jsonl", "w", encoding="utf-8") as ef:
             for r in read_records(src, text_column, id_column):
                 if r.error or not r.text.strip():
                     reason = r.error or "empty text (skipped)"

@@ -129,6 +129,14 @@ def test_a_blank_topic_is_refused_and_a_byte_order_mark_hides_no_actor(tiny_mode
     assert [a.name for a in res.actors] == ["China"] and res.text == text
     m = res.actors[0].mentions[0]
     assert text[m.start:m.end] == "Beijing"
+    # Windows line ends: the same actors as with \n, offsets into the text as given
+    lf = "Angela Merkel met Emmanuel Macron.\nMacron praised the deal."
+    crlf = lf.replace("\n", "\r\n")
+    got = {n: analyze(t, model=str(tiny_model_dir)) for n, t in (("lf", lf), ("crlf", crlf))}
+    assert [(a.name, len(a.mentions)) for a in got["crlf"].actors] == [(a.name, len(a.mentions))
+                                                                       for a in got["lf"].actors]
+    assert all(crlf[m.start:m.end] == m.text for a in got["crlf"].actors for m in a.mentions)
+    assert all(crlf[e.start:e.end] == e.text for a in got["crlf"].actors for e in a.evidence)
 
 
 def test_edge_inputs(tmp_path):

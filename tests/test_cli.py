@@ -149,6 +149,8 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, tiny_model_d
     f = tmp_path / "rows.jsonl"
     f.write_text(json.dumps({"text": "Putin shrugged it off.", "target": "Putin"}) + "\n")
     (tmp_path / "afile").write_text("x")
+    corpus = tmp_path / "corpus.jsonl"
+    corpus.write_text(json.dumps({"id": "a", "text": "Putin shrugged it off."}) + "\n")
     calls = [(["predict", str(f), "--model", str(tiny_model_dir), "-o", str(tmp_path / "nodir" / "o.jsonl")],
               "folder .*nodir does not exist"),
              (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png", str(tmp_path)],
@@ -158,7 +160,7 @@ def test_output_paths_are_checked_before_any_work(tmp_path, capsys, tiny_model_d
              (["train", "--data", str(f), "--task", "frame", "--out", str(tmp_path / "afile")], "is a file"),
              (["evaluate", "--model", str(tiny_model_dir), "--dataset", "newsmtsc-rw", "--png",
                str(tmp_path / "cm.xyz")], "matplotlib cannot write '.xyz' files"),
-             (["score", str(f), "-o", str(tmp_path / "afile"), "--model", str(tiny_model_dir)], "is a file"),
+             (["score", str(corpus), "-o", str(tmp_path / "afile"), "--model", str(tiny_model_dir)], "is a file"),
              (["analyze", str(f), "--html", str(tmp_path / "nodir" / "x.html")], "nodir does not exist")]
     import re
 

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from stance.corpus import CorpusError, read_records, read_scores, score_corpus, score_frame
+from stance.corpus import CorpusError, read_errors, read_records, read_scores, score_corpus, score_frame
 
 ARTICLES = ["Beijing is unsettled by the pact, and Moscow vowed a firm response.",
             "Chancellor Olaf Scholz praised the deal. Scholz met Emmanuel Macron in Paris.",
@@ -175,9 +175,15 @@ def test_ray_engine_equals_local(tmp_path, tiny_model_dir):
     ray.init(num_cpus=2, include_dashboard=False, log_to_driver=False)
     try:
         remote = score_corpus(tmp_path / "in.jsonl", tmp_path / "ray", model=str(tiny_model_dir), engine="ray",
-                              progress=False)
+                              progress=False, errors=str(tmp_path / "errors_ray.jsonl"))
+        with pytest.raises(CorpusError, match="already holds a Ray run"):  # a Ray run does not resume
+            score_corpus(tmp_path / "in.jsonl", tmp_path / "ray", model=str(tiny_model_dir), engine="ray",
+                         progress=False)
     finally:
         ray.shutdown()
+    # its bad records: where a local run's are, and in the --errors file
+    assert read_errors(tmp_path / "ray") == read_errors(tmp_path / "local") != []
+    assert len((tmp_path / "errors_ray.jsonl").read_text().splitlines()) == len(read_errors(tmp_path / "local"))
     assert {k: remote[k] for k in ("scored", "skipped", "failed", "rows")} == \
         {k: local[k] for k in ("scored", "skipped", "failed", "rows")}
     a = read_scores(tmp_path / "local").sort_values(["article_id", "actor"]).reset_index(drop=True)
@@ -425,3 +431,11 @@ def test_a_utf16_corpus_is_refused_as_utf16(tmp_path, tiny_model_dir):
         with pytest.raises(CorpusError, match=f"{name}: is UTF-16, not UTF-8"):
             score_corpus(tmp_path / name, tmp_path / f"out_{name}", model=str(tiny_model_dir), progress=False)
         assert not (tmp_path / f"out_{name}").exists()
+
+
+def test_a_jsonl_corpus_without_the_text_field_is_refused_before_anything_is_written(tmp_path, tiny_model_dir):
+    (tmp_path / "in.jsonl").write_text(json.dumps({"id": "a", "body": "Putin shrugged."}) + "\n")
+    with pytest.raises(CorpusError, match=r"the first record has no field\(s\) \['text'\]; its fields are "
+                                          r"\['body', 'id'\]"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    assert not (tmp_path / "out").exists()
