@@ -95,7 +95,7 @@ def score_corpus_ray(src: Path, out: Path, topic, model, text_column, id_column,
                                 fn_constructor_kwargs={"model": model, "topic": topic,
                                                        "batch_articles": batch_articles,
                                                        "attitude_model": attitude_model},
-                                concurrency=n_actors, num_cpus=1)
+                                compute=ray.data.ActorPoolStrategy(size=n_actors), num_cpus=1)
         scored.write_parquet(str(out / "ray"))
         import pyarrow.parquet as pq
 
