@@ -130,6 +130,18 @@ def write_report(results: dict, out: Path, data_dir=None) -> Path:
                          f"{_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided p = {t['p_value']:.3f}).")
             else:
                 L.append(f"{t['model']} − {t['baseline']}: {_pct(diff)} points (no bootstrap in this run).")
+        nit = [r for r in res if r.get("not_in_train")]
+        if nit:
+            u = nit[0]["not_in_train"]
+            L.append(f"{res[0]['n'] - u['n']} of the {res[0]['n']} test rows repeat a sentence of {u['train']} "
+                     f"verbatim (the data set as distributed). On the other {u['n']}: " + "; ".join(
+                         f"{r['system']} {_pct(r['not_in_train']['score'])}" + _ci(r["not_in_train"]["ci95"])
+                         for r in nit) + ".")
+            if pt and pt[-1].get("not_in_train", {}).get("ci95"):
+                t = pt[-1]["not_in_train"]
+                L.append(f"Paired bootstrap on those rows, {pt[-1]['model']} − {pt[-1]['baseline']}: "
+                         f"{_pct(t['diff'])} points (95% CI {_pct(t['ci95'][0])} to {_pct(t['ci95'][1])}, one-sided "
+                         f"p = {t['p_value']:.3f}).")
         no_overlap = [r for r in res if r.get("unseen_sentences_skipped")]
         if no_overlap:
             L.append(f"Not scored on the rows no attitude training passage holds: "

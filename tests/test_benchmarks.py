@@ -151,3 +151,21 @@ def test_baselines_that_learn_nothing_run_without_a_training_split(tmp_path):
     by = {r.get("system"): r for r in rows}
     assert by["vader"]["score"] > 0.3 and by["vader"]["ci95"] == []
     assert "trainingdata-all-annotations.txt" in by["tfidf-logreg"]["skipped"]
+
+
+def test_rows_that_repeat_training_sentences_are_reported_apart(tmp_path):
+    row = {"dataset": "dse", "split": "test", "kind": "model", "score": 0.65, "ci95": [0.6, 0.7], "accuracy": 0.7,
+           "macro_f1": 0.65, "metric": "macro_f1", "n": 1623, "per_class": {}, "command": "c",
+           "not_in_train": {"score": 0.6, "ci95": [0.55, 0.65], "n": 1222, "train": "dse/train"}}
+    results = {"runs": [], "accuracy": [
+        {**row, "system": "default"},
+        {**row, "system": "tfidf-logreg", "kind": "baseline", "score": 0.62,
+         "not_in_train": {"score": 0.55, "ci95": [0.5, 0.6], "n": 1222, "train": "dse/train"}},
+        {"dataset": "dse", "split": "test", "paired_test": True, "model": "default", "baseline": "tfidf-logreg",
+         "diff": 0.03, "ci95": [-0.01, 0.07], "p_value": 0.08,
+         "not_in_train": {"n": 1222, "diff": 0.05, "ci95": [0.01, 0.09], "p_value": 0.01}}]}
+    (tmp_path / "plots").mkdir()
+    section = write_report(results, tmp_path).read_text().split("### dse (test)")[1]
+    assert "401 of the 1623 test rows repeat a sentence of dse/train verbatim" in section
+    assert "On the other 1222: default 60.0 (55.0–65.0); tfidf-logreg 55.0 (50.0–60.0)." in section
+    assert "Paired bootstrap on those rows, default − tfidf-logreg: 5.0 points (95% CI 1.0 to 9.0" in section
