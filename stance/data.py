@@ -153,13 +153,15 @@ def clean_dse_sentence(sent: str) -> tuple[str, list[tuple[int, int]]]:
 def _dse_rows(split: str, root: Path) -> Iterable[tuple[int, str, list, str]]:
     fname = {"train": "train", "dev": "valid", "test": "test"}[split]
     path = _need(root / "dse" / f"{fname}.txt", "dse")
-    with path.open(encoding="utf-8") as f:
-        for n, line in enumerate(f, 1):
-            parts = line.rstrip("\n").split("\t")
-            if len(parts) != 4 or parts[3] not in _DSE_LABELS:
-                raise DataError(f"{path}:{n}: expected 'sentence<TAB>ent1<TAB>ent2<TAB>0-4'")
-            text, spans = clean_dse_sentence(parts[0])
-            yield n, text, spans, parts[3]
+    lines = decode_text(path.read_bytes(), str(path)).split("\n")
+    if lines and lines[-1] == "":
+        lines.pop()
+    for n, line in enumerate(lines, 1):
+        parts = line.rstrip("\r").split("\t")
+        if len(parts) != 4 or parts[3] not in _DSE_LABELS:
+            raise DataError(f"{path}:{n}: expected 'sentence<TAB>ent1<TAB>ent2<TAB>0-4'")
+        text, spans = clean_dse_sentence(parts[0])
+        yield n, text, spans, parts[3]
 
 
 def _dse(split: str, root: Path) -> list[dict]:
@@ -199,7 +201,10 @@ def _semeval(name: str, split: str, root: Path, dev_fraction: float = 0.15, keep
             content = raw.decode("utf-8")
         except UnicodeDecodeError:
             content = raw.decode("cp1252")  # the training file has cp1252 quotes
-        reader = csv.reader(content.splitlines(), delimiter="\t", quoting=csv.QUOTE_NONE)
+        lines = content.replace("\r\n", "\n").replace("\r", "\n").split("\n")  # not U+2028 or \x85 in a tweet
+        if lines and lines[-1] == "":
+            lines.pop()
+        reader = csv.reader(lines, delimiter="\t", quoting=csv.QUOTE_NONE)
         header = next(reader)
         if header[:4] != ["ID", "Target", "Tweet", "Stance"]:
             raise DataError(f"{path}:1: unexpected header {header[:4]}")
@@ -231,15 +236,14 @@ def _pstance(split: str, root: Path) -> list[dict]:
     rows = []
     for who in ("trump", "biden", "bernie"):
         path = _need(root / "pstance" / f"raw_{fsplit}_{who}.csv", "pstance")
-        with path.open(encoding="utf-8", newline="") as f:
-            for n, r in enumerate(csv.DictReader(f), 2):
-                try:
-                    rows.append(_row(f"{who}:{fsplit}:{n}", r["Tweet"], r["Stance"].lower(), "stance", r["Target"],
-                                     group=r["Target"]))
-                except KeyError as e:
-                    raise DataError(f"{path}:{n}: missing column {e}") from e
-                if rows[-1]["label"] not in ("favor", "against"):
-                    raise DataError(f"{path}:{n}: stance {r['Stance']!r} is not FAVOR or AGAINST")
+        for k, (n, r) in enumerate(csv_records(decode_text(path.read_bytes(), str(path)), str(path)), 2):
+            try:  # the id keeps the record's number, as it always had
+                rows.append(_row(f"{who}:{fsplit}:{k}", r["Tweet"], r["Stance"].lower(), "stance", r["Target"],
+                                 group=r["Target"]))
+            except KeyError as e:
+                raise DataError(f"{path}:{n}: missing column {e}") from e
+            if rows[-1]["label"] not in ("favor", "against"):
+                raise DataError(f"{path}:{n}: stance {r['Stance']!r} is not FAVOR or AGAINST")
     return rows
 
 
@@ -247,25 +251,24 @@ def _pstance(split: str, root: Path) -> list[dict]:
 def _persent(split: str, root: Path) -> list[dict]:
     path = _need(root / "persent" / f"{split}.csv", "persent")
     rows = []
-    with path.open(encoding="utf-8", newline="") as f:
-        for n, r in enumerate(csv.DictReader(f), 2):
-            lacking = [c for c in ("DOCUMENT_INDEX", "DOCUMENT", "TARGET_ENTITY", "TRUE_SENTIMENT") if c not in r]
-            if lacking:
-                raise DataError(f"{path}:{n}: missing column(s) {lacking} (has {sorted(r)}); is it PerSenT's "
-                                f"published dev.csv?")
-            if r["TRUE_SENTIMENT"].lower() not in TASK_LABELS["sentiment"]:
-                raise DataError(f"{path}:{n}: TRUE_SENTIMENT {r['TRUE_SENTIMENT']!r} is not Negative, Neutral or "
-                                f"Positive")
-            doc, ent = r["DOCUMENT"], r["TARGET_ENTITY"]
-            i = doc.find(ent)
-            if i < 0:
-                last = ent.split()[-1]
-                i = doc.find(last)
-                ent_span = (i, i + len(last)) if i >= 0 else (None, None)
-            else:
-                ent_span = (i, i + len(ent))
-            rows.append(_row(r["DOCUMENT_INDEX"], doc, r["TRUE_SENTIMENT"].lower(), "sentiment", ent,
-                             ent_span[0], ent_span[1], group="persent"))
+    for n, r in csv_records(decode_text(path.read_bytes(), str(path)), str(path)):
+        lacking = [c for c in ("DOCUMENT_INDEX", "DOCUMENT", "TARGET_ENTITY", "TRUE_SENTIMENT") if c not in r]
+        if lacking:
+            raise DataError(f"{path}:{n}: missing column(s) {lacking} (has {sorted(r)}); is it PerSenT's "
+                            f"published dev.csv?")
+        if r["TRUE_SENTIMENT"].lower() not in TASK_LABELS["sentiment"]:
+            raise DataError(f"{path}:{n}: TRUE_SENTIMENT {r['TRUE_SENTIMENT']!r} is not Negative, Neutral or "
+                            f"Positive")
+        doc, ent = r["DOCUMENT"], r["TARGET_ENTITY"]
+        i = doc.find(ent)
+        if i < 0:
+            last = ent.split()[-1]
+            i = doc.find(last)
+            ent_span = (i, i + len(last)) if i >= 0 else (None, None)
+        else:
+            ent_span = (i, i + len(ent))
+        rows.append(_row(r["DOCUMENT_INDEX"], doc, r["TRUE_SENTIMENT"].lower(), "sentiment", ent,
+                         ent_span[0], ent_span[1], group="persent"))
     return rows
 
 
@@ -296,7 +299,12 @@ def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike | N
     else:
         from .attitude_data import load_attitude_rows
 
-        rows = load_attitude_rows(split, root)
+        try:
+            rows = load_attitude_rows(split, root)
+        except (IndexError, KeyError) as e:  # a passage's source line or document is not in the data folder
+            raise DataError(f"attitude: a passage could not be rebuilt from the data folder {root} (missing "
+                            f"{type(e).__name__}: {e}); the annotations point into the published DSE and PerSenT "
+                            f"files, see stance/resources/attitude/DATASHEET.md") from e
     return _to_dataset(rows)
 
 
@@ -349,17 +357,42 @@ def read_rows(path: str | os.PathLike, default: str = "csv") -> list[tuple[int, 
     suffix = path.suffix.lower()
     if suffix in (".jsonl", ".json", ".ndjson") or (suffix != ".csv" and default == "jsonl"):
         return jsonl_records(text, str(path))
+    return csv_records(text, str(path))
+
+
+_LINE_BREAK = re.compile("\r\n|\r|\n")
+
+
+def csv_records(text: str, name: str, **fmt) -> list[tuple[int, dict]]:
+    """The records of CSV text with a header row, each with the line it starts on (a quoted field may span lines);
+    a row with more or fewer fields than the header, a repeated column name or text the csv module cannot parse is
+    an error naming ``name`` and the line. Fields may be as long as an article gets."""
     import io
 
+    if csv.field_size_limit() < 2**31 - 1:
+        csv.field_size_limit(2**31 - 1)
+    reader = csv.DictReader(io.StringIO(text, newline=""), **fmt)
+    try:
+        names = reader.fieldnames or []
+    except csv.Error as e:
+        raise DataError(f"{name}:1: not readable as CSV ({e})") from e
+    dup = sorted({c for c in names if names.count(c) > 1})
+    if dup:
+        raise DataError(f"{name}:1: column(s) {dup} appear more than once in the header")
     records: list[tuple[int, dict]] = []
-    reader = csv.DictReader(io.StringIO(text, newline=""))
-    for r in reader:
-        width = len(reader.fieldnames or [])
+    while True:
+        try:
+            r = next(reader)
+        except StopIteration:
+            return records
+        except csv.Error as e:
+            raise DataError(f"{name}:{reader.line_num}: not readable as CSV ({e})") from e
+        first = reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in r.values() if isinstance(v, str))
+        width = len(names)
         if None in r or any(v is None for v in r.values()):  # DictReader's marks of a long or a short row
             have = width + len(r.get(None) or []) - sum(v is None for k, v in r.items() if k is not None)
-            raise DataError(f"{path}:{reader.line_num}: {have} fields, the header has {width}")
-        records.append((reader.line_num, r))
-    return records
+            raise DataError(f"{name}:{first}: {have} fields, the header has {width}")
+        records.append((first, r))
 
 
 def load_file(path: str | os.PathLike, task: str, text_col: str = "text", target_col: str = "target",

@@ -241,3 +241,33 @@ def test_load_file_finds_spans_as_predict_does_and_keeps_holders_and_label_case(
     bad.write_text("text,target,label,holder\nThe tariff hurts.,tariff,neutral,Carol\n")
     with pytest.raises(DataError, match=r"bad.csv:2: holder 'Carol' in column 'holder' does not occur"):
         load_file(bad, "directed")
+
+
+def test_corrupted_benchmark_files_are_errors_naming_file_and_line(tmp_path):
+    (tmp_path / "dse").mkdir()
+    (tmp_path / "dse" / "test.txt").write_bytes(
+        "[Obama] praised [Merkel] .\tObama\tMerkel\t1\n".encode() + b"[Caf\xe9] met [Lee] .\tCafe\tLee\t0\n")
+    with pytest.raises(DataError, match=r"test.txt:2: not UTF-8 text \(byte 0xe9"):
+        load_dataset("dse", "test", tmp_path)
+    (tmp_path / "pstance").mkdir()
+    for who in ("trump", "biden", "bernie"):
+        (tmp_path / "pstance" / f"raw_test_{who}.csv").write_text(
+            'Tweet,Target,Stance\n"Great\nrally",Donald Trump,FAVOR\nSad day,Donald Trump\n')
+    with pytest.raises(DataError, match=r"raw_test_trump.csv:4: 2 fields, the header has 3"):
+        load_dataset("pstance", "test", tmp_path)
+    (tmp_path / "semeval2016").mkdir()
+    (tmp_path / "semeval2016" / "testdata-taskB-all-annotations.txt").write_text(
+        "ID\tTarget\tTweet\tStance\n1\tDonald Trump\tA line\u2028break in a tweet #SemST\tFAVOR\n")
+    ds = load_dataset("semeval2016-b", "test", tmp_path)
+    assert ds[0]["text"] == "A line\u2028break in a tweet" and ds[0]["label"] == "favor"
+
+
+def test_user_csv_files_name_the_first_line_of_a_record_and_refuse_repeated_columns(tmp_path):
+    f = tmp_path / "mine.csv"
+    long = "word " * 40_000  # beyond the csv module's default field limit
+    f.write_text(f'text,target,label\n"{long}Putin smiled.",Putin,neutral\n"Two\nlines",Two,happy\n')
+    with pytest.raises(DataError, match=r"mine.csv:3: label 'happy'"):
+        load_file(f, "sentiment")
+    f.write_text("text,target,label,text\nPutin smiled.,Putin,neutral,Other text\n")
+    with pytest.raises(DataError, match=r"mine.csv:1: column\(s\) \['text'\] appear more than once"):
+        load_file(f, "sentiment")
