@@ -47,7 +47,9 @@ def check_names(datasets, systems) -> None:
     if bad:
         raise ValueError(f"unknown data set(s) {bad}; choose from {', '.join(known_ds)}")
     known_sys = BASELINES + shipped_models() + ENSEMBLES
-    bad = [x for x in systems or [] if x not in known_sys]
+    # an ensemble of shipped models may be named too ("default+mpnet-sentiment")
+    bad = [x for x in systems or [] if x not in known_sys
+           and not ("+" in x and all(p in shipped_models() for p in x.split("+")))]
     if bad:
         raise ValueError(f"unknown system(s) {bad}; choose from {', '.join(known_sys)}")
 

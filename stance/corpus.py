@@ -540,6 +540,10 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
     # a broken model, or one without a head analyze needs, is refused before anything is written (on Ray: by the
     # driver, once, not in every worker)
     analysis_models(model, attitude_model)
+    if engine == "ray" and (out / "manifest.json").exists():
+        raise CorpusError(f"{out} holds a run of the local engine; a Ray run needs a folder of its own")
+    if engine == "local" and (out / "ray").is_dir():
+        raise CorpusError(f"{out} holds a Ray run; the local engine needs a folder of its own")
     if engine == "ray":
         from .ray_engine import score_corpus_ray
 

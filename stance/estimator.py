@@ -144,8 +144,14 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             return self._fit(X, ys, items, X_dev, y_dev)
 
     def _fit(self, X, ys, items, X_dev, y_dev):
-        torch.manual_seed(self.seed)  # a new head, or new rows of one, start from the same weights for one seed
         base = self._base_model()
+        # a new head, or new rows of one, start from the same weights for one seed (seeded after the base model is
+        # loaded: loading draws from torch's generator too)
+        torch.manual_seed(self.seed)
+        base_values = ((getattr(base, "info", None) or {}).get("label_values", {}).get(self.task) or {}) \
+            if base is not None else {}
+        if base_values:  # integer labels of an earlier fine-tune stay integers, also those this fit lacks
+            self.label_values_ = {**base_values, **self.label_values_}
         if base is not None and not isinstance(base, StanceModel):
             raise ValueError(f"model {self.model!r} is an ensemble, which predicts but is not fine-tuned; fit one "
                              f"of its models instead")
@@ -190,16 +196,18 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         args = TrainingArguments(epochs=self.epochs, batch_size=self.batch_size, learning_rate=self.learning_rate,
                                  bf16=self.bf16, seed=self.seed, log_file=self.log_file)
         self.history_ = train(trained, {self.task: data}, dev, args, progress=self.progress)
-        # what the folder records is this fine-tune, with where it started; not the base model's own record
-        base_info = dict(model.info or {})
-        model.info = {k: v for k, v in base_info.items() if k == "label_values"}
-        model.info["fine_tuned"] = {
+        # the folder keeps the base model's record (its recipe, what its training data held out) and adds this
+        # fine-tune to the list of those made on top of it
+        info = dict(model.info or {})
+        earlier = info.get("fine_tuned")
+        earlier = earlier if isinstance(earlier, list) else ([earlier] if earlier else [])
+        info["fine_tuned"] = earlier + [{
             "task": self.task, "from": str(self.model) if not isinstance(self.model, StanceModel) else "a StanceModel",
-            "base_recipe": base_info.get("recipe") or (base_info.get("fine_tuned") or {}).get("base_recipe"),
             "rows": len(data.items), "dev_rows": len(dev[self.task].items) if dev else 0,
             "epochs": self.epochs, "learning_rate": self.learning_rate, "batch_size": self.batch_size,
             "branch": self.task in model.branches, "seed": self.seed,
-            "best_dev_mean": self.history_.get("best_dev_mean"), "best_step": self.history_.get("best_step")}
+            "best_dev_mean": self.history_.get("best_dev_mean"), "best_step": self.history_.get("best_step")}]
+        model.info = info
         if self.label_values_:
             model.info.setdefault("label_values", {})[self.task] = self.label_values_
         self.model_ = model
@@ -217,7 +225,13 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
 
     def predict(self, X, **kw) -> np.ndarray:
         proba = self.predict_proba(X, **kw)
-        return self.classes_[proba.argmax(1)] if len(proba) else np.array([], dtype=object)
+        if not len(proba):
+            return np.array([], dtype=object)
+        vals, order = self._label_order()
+        # the argmax in the head's own order, as analyze takes it: an exact tie (bf16) goes the same way
+        head = np.empty_like(proba)
+        head[:, order] = proba
+        return np.array(vals)[head.argmax(1)]
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the fitted model folder (adapters, heads, label sets, settings)."""

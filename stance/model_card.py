@@ -157,6 +157,10 @@ def write_card(model_dir: str | Path, results: dict | None = None) -> Path:
         limits.append("Stages that learned from a teacher model's probabilities beside the gold labels: " + "; ".join(
             f"stage {n}, {d['task']} from `{d['teacher']}` ({d['gold_labelled']} gold-labelled training items, "
             f"counted after oversampling, and {d['transfer']} unlabelled ones)" for n, d in distilled) + ".")
+    for ft in info.get("fine_tuned") or []:  # StanceClassifier.fit / stance train on top of the recipe's model
+        limits.append(f"Fine-tuned after that on {ft.get('task')!r} from {ft.get('from')} ({ft.get('rows')} rows, "
+                      f"{ft.get('dev_rows')} dev rows, {ft.get('epochs')} epochs"
+                      + (", on a branch of its own" if ft.get("branch") else "") + ").")
     L += ["", "## Intended use and limits", "", " ".join(limits), ""]
     path = model_dir / "README.md"
     path.write_text("\n".join(L))

@@ -499,14 +499,18 @@ class StanceModel(nn.Module):
         path.mkdir(parents=True, exist_ok=True)
         self.merge_adapters(False)
         # Every file goes to a temporary name first and replaces the old one only once all are written (config.json
-        # last): a save stopped half-way leaves the folder's earlier model whole, also when a model is retrained in
-        # its own folder.
+        # last): a save stopped while writing leaves the folder's earlier model whole, also when a model is retrained
+        # in its own folder. The swap itself is a few renames, not one: a folder is not meant to be loaded while it
+        # is being saved.
         staged: list[tuple[Path, Path]] = []
+
+        mask = os.umask(0)
+        os.umask(mask)
 
         def stage(name: str, write) -> None:
             tmp = path / f".{name}.saving"
             write(tmp)
-            os.chmod(tmp, 0o644)
+            os.chmod(tmp, 0o666 & ~mask)  # as a plain file would be (safetensors writes 0600)
             staged.append((tmp, path / name))
 
         new_branches, old_branches = path / f".{BRANCHES}.saving", path / f".{BRANCHES}.old"

@@ -439,3 +439,14 @@ def test_a_jsonl_corpus_without_the_text_field_is_refused_before_anything_is_wri
                                           r"\['body', 'id'\]"):
         score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_the_two_engines_do_not_share_an_output_folder(tmp_path, tiny_model_dir):
+    write_corpus(tmp_path / "in.jsonl", 2)
+    (tmp_path / "out" / "ray").mkdir(parents=True)
+    with pytest.raises(CorpusError, match="holds a Ray run; the local engine needs a folder of its own"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "local", model=str(tiny_model_dir), progress=False)
+    with pytest.raises(CorpusError, match="holds a run of the local engine"):
+        score_corpus(tmp_path / "in.jsonl", tmp_path / "local", model=str(tiny_model_dir), engine="ray",
+                     progress=False)

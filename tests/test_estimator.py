@@ -211,8 +211,17 @@ def test_a_seed_gives_the_same_new_head_and_sorted_classes_serve_sklearn_scorers
     clf.save(tmp_path / "num")
     back = StanceClassifier(task="num", model=str(tmp_path / "num"))
     assert back.classes_.tolist() == [0, 1, 2, 10, 11, 12] and back.predict(ROWS[:3]).dtype.kind == "i"
-    info = back._predict_model().info["fine_tuned"]
+    info = back._predict_model().info["fine_tuned"][-1]
     assert info["task"] == "num" and info["rows"] + info["dev_rows"] == len(ROWS) and info["seed"] == 7
+    # fine-tuned again on rows without 12: the labels stay integers
+    again = StanceClassifier(task="num", model=str(tmp_path / "num"), epochs=1).fit(ROWS[:12], y[:12])
+    assert again.classes_.tolist() == [0, 1, 2, 10, 11, 12]
+    assert len(again._predict_model().info["fine_tuned"]) == 2
+    from stance.model_card import write_card
+
+    again.save(tmp_path / "num2")
+    card = write_card(tmp_path / "num2", {}).read_text()
+    assert card.count("Fine-tuned after that on 'num'") == 2
     with pytest.raises(ValueError, match=r"validation_fraction must be in \[0, 1\)"):
         StanceClassifier(task="num", model=base, validation_fraction=1.0).fit(ROWS, y)
 
