@@ -489,11 +489,9 @@ class ArticleAttitude:
         if hasattr(self.system, "predict_proba"):
             P = np.asarray(self.system.predict_proba(F), dtype=float)
             labels = [str(c) for c in self.system.classes_]
-            if hasattr(self.system, "_label_order"):  # our estimator: back to its head's order, as analyze reads
-                vals, order = self.system._label_order()  # it, so an exact tie goes the same way
-                head = np.empty_like(P)
-                head[:, order] = P
-                P, labels = head, [str(v) for v in vals]
+            if hasattr(self.system, "in_head_order"):  # our estimator: its head's order, as analyze reads it, so
+                P, vals = self.system.in_head_order(P)  # an exact tie goes the same way
+                labels = [str(v) for v in vals]
         else:
             pred = [str(v) for v in self.system.predict(F)]
             labels = sorted(set(pred) | {NEUTRAL_LABEL["attitude"]})

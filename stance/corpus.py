@@ -25,7 +25,7 @@ from typing import Iterator
 
 from .analysis import analysis_models, analyze_many, check_topic
 from .backbone import ModelError
-from .data import DataError, decode_text
+from .data import DataError, decode_text, record_first_line, widen_csv_fields
 from .registry import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
@@ -36,15 +36,7 @@ EVIDENCE_KEPT = 3
 # bytes that are not UTF-8, as the "surrogateescape" error handler decodes them (U+DC80..U+DCFF, one per byte)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-_CSV_FIELD_LIMIT = 2**31 - 1  # fits a C long everywhere
-_LINE_BREAK = re.compile("\r\n|\r|\n")
 
-
-def _field_values(row: dict):
-    for v in row.values():
-        for x in v if isinstance(v, list) else [v]:
-            if isinstance(x, str):
-                yield x
 
 
 @dataclass
@@ -155,8 +147,7 @@ def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Recor
     byte-order mark at the start (Excel's "CSV UTF-8") is skipped. A field may be as long as an article gets (the
     csv module's default limit, 131,072 characters, is raised); a file the csv module cannot parse past some line
     is a :class:`CorpusError` naming that line."""
-    if csv.field_size_limit() < _CSV_FIELD_LIMIT:
-        csv.field_size_limit(_CSV_FIELD_LIMIT)
+    widen_csv_fields()
     with path.open(encoding="utf-8-sig", errors="surrogateescape", newline="") as f:
         reader = csv.DictReader(f)
         _csv_header(path, reader, text_column, id_column)
@@ -169,10 +160,7 @@ def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Recor
             except csv.Error as e:
                 raise CorpusError(f"{path}: line {reader.line_num}: not readable as CSV ({e}); records before it "
                                   f"were read, chunks already scored are kept") from e
-            # a quoted field may span lines: the record's first line is named (blank lines before it are skipped
-            # by the reader, so it is counted back from the last)
-            breaks = sum(len(_LINE_BREAK.findall(v)) for v in _field_values(row))
-            where = f"line {reader.line_num - breaks}"
+            where = f"line {record_first_line(reader, row)}"  # a quoted field may span lines
             error = _csv_undecodable(row)
             if error:
                 aid = row.get(id_column)

@@ -361,6 +361,24 @@ def read_rows(path: str | os.PathLike, default: str = "csv") -> list[tuple[int, 
 
 
 _LINE_BREAK = re.compile("\r\n|\r|\n")
+CSV_FIELD_LIMIT = 2**31 - 1  # fits a C long everywhere; the csv module's default, 131,072 characters, is an article
+
+
+def widen_csv_fields() -> None:
+    """Let the csv module read fields as long as an article gets."""
+    if csv.field_size_limit() < CSV_FIELD_LIMIT:
+        csv.field_size_limit(CSV_FIELD_LIMIT)
+
+
+def record_first_line(reader, row: dict) -> int:
+    """The line a CSV record just read starts on: the reader's line count names its last line, and a quoted field
+    may span lines (blank lines before it, which the reader skips, are not counted back)."""
+    breaks = 0
+    for v in row.values():
+        for x in v if isinstance(v, list) else [v]:  # a list: the fields beyond the header's
+            if isinstance(x, str):
+                breaks += len(_LINE_BREAK.findall(x))
+    return reader.line_num - breaks
 
 
 def csv_records(text: str, name: str, **fmt) -> list[tuple[int, dict]]:
@@ -369,8 +387,7 @@ def csv_records(text: str, name: str, **fmt) -> list[tuple[int, dict]]:
     an error naming ``name`` and the line. Fields may be as long as an article gets."""
     import io
 
-    if csv.field_size_limit() < 2**31 - 1:
-        csv.field_size_limit(2**31 - 1)
+    widen_csv_fields()
     reader = csv.DictReader(io.StringIO(text, newline=""), **fmt)
     try:
         names = reader.fieldnames or []
@@ -387,7 +404,7 @@ def csv_records(text: str, name: str, **fmt) -> list[tuple[int, dict]]:
             return records
         except csv.Error as e:
             raise DataError(f"{name}:{reader.line_num}: not readable as CSV ({e})") from e
-        first = reader.line_num - sum(len(_LINE_BREAK.findall(v)) for v in r.values() if isinstance(v, str))
+        first = record_first_line(reader, r)
         width = len(names)
         if None in r or any(v is None for v in r.values()):  # DictReader's marks of a long or a short row
             have = width + len(r.get(None) or []) - sum(v is None for k, v in r.items() if k is not None)

@@ -227,11 +227,16 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
         proba = self.predict_proba(X, **kw)
         if not len(proba):
             return np.array([], dtype=object)
-        vals, order = self._label_order()
+        head, vals = self.in_head_order(proba)
         # the argmax in the head's own order, as analyze takes it: an exact tie (bf16) goes the same way
+        return np.array(vals)[head.argmax(1)]
+
+    def in_head_order(self, proba: np.ndarray) -> tuple[np.ndarray, list]:
+        """``predict_proba``'s columns put back in the head's order (the order ``analyze`` reads), with those labels."""
+        vals, order = self._label_order()
         head = np.empty_like(proba)
         head[:, order] = proba
-        return np.array(vals)[head.argmax(1)]
+        return head, vals
 
     def save(self, path: str | os.PathLike) -> Path:
         """Save the fitted model folder (adapters, heads, label sets, settings)."""
