@@ -25,8 +25,6 @@ def find_span(text: str, target: str) -> tuple[int | None, int | None]:
     return (m.start(), m.end()) if m else (None, None)
 
 
-_span = find_span
-
 
 def _missing(v) -> bool:
     return v is None or (isinstance(v, float) and v != v)  # pandas writes NaN for a missing value
@@ -60,7 +58,7 @@ def _item_from_mapping(r: dict, n: int) -> Item:
             raise InputError(f"row {n}: missing field 'target' (or 'target_start'/'target_end')")
         if not str(target).strip():
             raise InputError(f"row {n}: empty target")
-        ts, te = _span(text, str(target))
+        ts, te = find_span(text, str(target))
     else:
         ts, te = _whole(ts, n, "target"), _whole(te, n, "target")
     hs, he = r.get("holder_start"), r.get("holder_end")
@@ -69,7 +67,7 @@ def _item_from_mapping(r: dict, n: int) -> Item:
     if not _missing(hs):
         hs, he = _whole(hs, n, "holder"), _whole(he, n, "holder")
     elif not _missing(r.get("holder")) and r.get("holder"):
-        hs, he = _span(text, str(r["holder"]))
+        hs, he = find_span(text, str(r["holder"]))
         if hs is None:
             raise InputError(f"row {n}: holder {r['holder']!r} does not occur in the text")
     else:
