@@ -4,6 +4,7 @@ from __future__ import annotations
 import time
 from pathlib import Path
 
+from stance.backbone import ModelError
 from stance.baselines import KeywordAttitude, VaderBaseline, ZeroShotSimilarity, majority, tfidf_logreg
 from stance.data import DATASETS, DataError, load_dataset
 from stance.estimator import StanceClassifier
@@ -149,7 +150,7 @@ def run_accuracy(datasets=None, systems=None, data_dir=None, n_boot=1000, progre
                 t1 = time.perf_counter()
                 pred = predict_labels(runner, X, labels)
                 pred_s = time.perf_counter() - t1
-            except DataError as e:
+            except (DataError, ModelError) as e:  # its data or its model cannot be read here: the others go on
                 rows.append({"dataset": ds_name, "split": split, "system": sysname, "skipped": str(e)})
                 progress(f"skip {ds_name}/{sysname}: {e}")
                 continue

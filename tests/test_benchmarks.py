@@ -169,3 +169,24 @@ def test_rows_that_repeat_training_sentences_are_reported_apart(tmp_path):
     assert "401 of the 1623 test rows repeat a sentence of dse/train verbatim" in section
     assert "On the other 1222: default 60.0 (55.0–65.0); tfidf-logreg 55.0 (50.0–60.0)." in section
     assert "Paired bootstrap on those rows, default − tfidf-logreg: 5.0 points (95% CI 1.0 to 9.0" in section
+
+
+def test_a_model_that_cannot_load_is_skipped_and_the_run_goes_on(tmp_path, monkeypatch):
+    import shutil
+
+    from benchmarks.accuracy import run_accuracy
+    from stance.labels import TASK_LABELS
+    from stance.modeling import StanceModel
+
+    from .conftest import need_data
+
+    src = need_data("semeval2016", "testdata-taskB-all-annotations.txt")
+    (tmp_path / "data" / "semeval2016").mkdir(parents=True)
+    shutil.copy(src, tmp_path / "data" / "semeval2016")
+    StanceModel.tiny({"stance": TASK_LABELS["stance"]}).save(tmp_path / "models" / "broken")
+    (tmp_path / "models" / "broken" / "adapter.safetensors").write_bytes(b"garbage")
+    monkeypatch.setenv("STANCE_MODELS", str(tmp_path / "models"))
+    rows, _ = run_accuracy(["semeval2016-b"], ["vader", "broken"], str(tmp_path / "data"), n_boot=0,
+                           progress=lambda m: None)
+    by = {r.get("system"): r for r in rows}
+    assert "score" in by["vader"] and "missing or corrupt adapter weights" in by["broken"]["skipped"]
