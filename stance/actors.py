@@ -32,6 +32,8 @@ STATE_NOUNS = {"government", "governments", "administration", "authorities", "au
                "parliament", "congress", "delegation", "embassy", "envoy", "envoys", "spokesman", "spokeswoman",
                "spokesperson", "police", "intelligence", "negotiators", "side", "people", "public", "voters",
                "citizens", "media", "team", "officers", "commanders", "courts", "court", "prosecutors", "security"}
+# the actor type of an NER label (a GPE the alias table does not know is a place until it acts as one)
+NER_TYPE = {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "place"}
 BASED_WORDS = {"based", "born", "headquartered", "bred", "raised", "registered"}
 MAX_BLOCK_CHARS = 20000  # spaCy runs over blocks of paragraphs: memory stays bounded on long articles
 
@@ -126,7 +128,7 @@ def _ner_type(name: str) -> str:
     spans are in it (the small model splits "Ursula von der Leyen"); "" otherwise."""
     ents = load_nlp()(name).ents
     if len(ents) == 1 and ents[0].text == name.strip():
-        return {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "country"}.get(ents[0].label_, "")
+        return NER_TYPE.get(ents[0].label_, "")
     return "person" if ents and ents[0].label_ == "PERSON" and ents[0].start == 0 else ""
 
 
@@ -286,12 +288,11 @@ class ActorFinder:
     def _group(self, raw: list[RawMention]) -> list[ActorGroup]:
         groups: dict[str, ActorGroup] = {}
         people: list[RawMention] = []
-        ner_type = {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "place"}
         named: list[tuple[RawMention, str]] = []  # a person the alias table names: grouped with the people below
         for m in raw:
             hit = self.table.lookup(m.text)
             if hit:
-                key, typ = hit[0], hit[1] or ner_type.get(m.label, "")  # the user's untyped name: the NER's type
+                key, typ = hit[0], hit[1] or NER_TYPE.get(m.label, "")  # the user's untyped name: the NER's type
                 if typ == "person":
                     named.append((m, key))
                     continue
@@ -304,7 +305,7 @@ class ActorFinder:
                 continue
             else:
                 key = m.text
-                typ = {"ORG": "organisation", "NORP": "group", "GPE": "place"}[m.label]
+                typ = NER_TYPE[m.label]
                 for g in groups:  # organisations differ in case or article only ("the Fed", "Fed")
                     if g.lower() == key.lower():
                         key = g

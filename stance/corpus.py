@@ -25,7 +25,7 @@ from typing import Iterator
 
 from .analysis import analysis_models, analyze_many, check_topic
 from .backbone import ModelError
-from .data import DataError, decode_text, record_first_line, widen_csv_fields
+from .data import DataError, decode_text, looks_utf16, record_first_line, widen_csv_fields
 from .registry import DEFAULT_MODEL, resolve_model
 
 FORMATS = ("parquet", "jsonl", "csv")
@@ -36,7 +36,6 @@ EVIDENCE_KEPT = 3
 # bytes that are not UTF-8, as the "surrogateescape" error handler decodes them (U+DC80..U+DCFF, one per byte)
 _NOT_UTF8 = re.compile("[\udc80-\udcff]")
 _SURROGATE = re.compile("[\ud800-\udfff]")
-
 
 
 @dataclass
@@ -439,8 +438,7 @@ def _check_input(src: Path, text_column: str, id_column: str) -> None:
     if src.is_file() and _input_kind(src) in ("jsonl", "csv"):
         with src.open("rb") as f:
             head = f.read(4)
-        if head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and (head[1::2] == b"\0\0" or
-                                                                          head[0::2] == b"\0\0")):
+        if looks_utf16(head):
             raise CorpusError(f"{src}: is UTF-16, not UTF-8; save it as UTF-8 (e.g. iconv -f utf-16 -t utf-8)")
     records = read_records(src, text_column, id_column)
     try:
@@ -612,7 +610,8 @@ def score_frame(df, text_column: str = "text", id_column: str | None = "id", top
     if text_column not in df.columns:
         raise CorpusError(f"DataFrame has no column {text_column!r}; it has {list(df.columns)}")
     ids = df[id_column] if id_column and id_column in df.columns else df.index
-    recs = [_norm(a, t, i, f"row {i}", text_column, id_column or "the index") for i, (a, t) in enumerate(zip(ids, df[text_column]))]
+    recs = [_norm(a, t, i, f"row {i}", text_column, id_column or "the index")
+            for i, (a, t) in enumerate(zip(ids, df[text_column]))]
     bad = [r for r in recs if r.error]
     if bad:
         raise CorpusError(f"{bad[0].where}: {bad[0].error}")

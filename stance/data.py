@@ -308,6 +308,15 @@ def load_dataset(name: str, split: str = "test", data_dir: str | os.PathLike | N
     return _to_dataset(rows)
 
 
+def looks_utf16(head: bytes) -> bool:
+    """Whether a file's first 4 bytes are UTF-16: a byte-order mark, or (without one) ASCII with every other byte 0.
+
+    >>> looks_utf16("id".encode("utf-16-le")), looks_utf16(b"id,t")
+    (True, False)
+    """
+    return head[:2] in (b"\xff\xfe", b"\xfe\xff") or (len(head) == 4 and b"\0\0" in (head[1::2], head[0::2]))
+
+
 def decode_text(data: bytes, name: str) -> str:
     """UTF-8 text from bytes (a byte-order mark is dropped); anything else is an error naming the file, the line and
     what to do.
@@ -319,7 +328,7 @@ def decode_text(data: bytes, name: str) -> str:
     ...
     stance.data.DataError: a.txt:2: not UTF-8 text (byte 0xe9 at column 4); convert it, e.g. iconv -f cp1252 -t utf-8
     """
-    if data.startswith((b"\xff\xfe", b"\xfe\xff")):
+    if looks_utf16(data[:4]):
         raise DataError(f"{name}: UTF-16 text; convert it to UTF-8, e.g. iconv -f utf-16 -t utf-8")
     if b"\x00" in data[:8192]:
         raise DataError(f"{name}: looks like a binary file (NUL bytes), not text")
