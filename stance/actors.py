@@ -32,10 +32,35 @@ STATE_NOUNS = {"government", "governments", "administration", "authorities", "au
                "parliament", "congress", "delegation", "embassy", "envoy", "envoys", "spokesman", "spokeswoman",
                "spokesperson", "police", "intelligence", "negotiators", "side", "people", "public", "voters",
                "citizens", "media", "team", "officers", "commanders", "courts", "court", "prosecutors", "security"}
+# "Russia's adversaries", "Obama's daughter": the possessor of any other noun is a bystander of what is said
+# about that noun (it holds no attitude by it); the possessor of one of these nouns speaks, feels or acts through it
+# ("Russia's warning", "China's unease", "Trump's lawyer", "Beijing's position"). Used by analyze(possessors=True).
+VOICE_NOUNS = STATE_NOUNS | REACTION_NOUNS | {
+    "statement", "statements", "remark", "remarks", "comment", "comments", "words", "response", "responses", "reply",
+    "warning", "warnings", "call", "calls", "demand", "demands", "message", "announcement", "position", "stance",
+    "view", "views", "claim", "claims", "decision", "policy", "policies", "plan", "plans", "proposal", "offer",
+    "threat", "threats", "appeal", "request", "accusation", "accusations", "denial", "refusal", "endorsement",
+    "praise", "condemnation", "answer", "argument", "letter", "tweet", "tweets", "speech", "interview", "campaign",
+    "vote", "veto", "objection", "objections", "protest", "complaint", "complaints", "rejection", "verdict",
+    "ruling", "testimony", "account", "promise", "pledge", "apology", "insistence", "approval", "backing", "stand",
+    "attitude", "opinion", "opinions", "assessment", "hope", "hopes", "wish", "wishes", "intention", "intentions",
+    "willingness", "reluctance", "determination", "commitment", "resolve", "efforts", "effort", "move",
+    "moves", "action", "actions", "attack", "attacks", "bid", "push", "order", "orders",
+    "president", "prime", "minister", "ministers", "leader", "chancellor", "king", "queen", "secretary",
+    "ambassador", "chief", "head", "director", "chairman", "chairwoman", "ceo", "founder", "lawyer", "lawyers",
+    "attorney", "attorneys", "representative", "representatives", "spokesmen", "spokeswomen", "office", "staff",
+    "aide", "aides", "adviser", "advisers", "advisor", "advisors", "counsel", "agent", "publicist", "manager",
+    "coach", "owner", "board", "management", "executives", "executive", "cabinet"}
 # the actor type of an NER label (a GPE the alias table does not know is a place until it acts as one)
 NER_TYPE = {"PERSON": "person", "ORG": "organisation", "NORP": "group", "GPE": "place"}
 BASED_WORDS = {"based", "born", "headquartered", "bred", "raised", "registered"}
 MAX_BLOCK_CHARS = 20000  # spaCy runs over blocks of paragraphs: memory stays bounded on long articles
+
+
+def _bystander(root) -> bool:
+    """The token heads a possessor ("Russia's", "his") of a noun it does not voice through (:data:`VOICE_NOUNS`)."""
+    head = root.head
+    return root.dep_ == "poss" and head.pos_ in ("NOUN", "PROPN") and head.lower_ not in VOICE_NOUNS
 
 
 @dataclass
@@ -47,6 +72,7 @@ class RawMention:
     role: str  # "actor", "location", "pronoun"
     label: str
     alias: str  # the surface form including titles ("Russian President Vladimir Putin")
+    bystander: bool = False  # the possessor of a noun it does not voice through ("Russia's adversaries")
 
 
 @dataclass
@@ -206,7 +232,7 @@ class ActorFinder:
         nlp = load_nlp()
         sentences: list[tuple[int, int]] = []
         raw: list[RawMention] = []
-        pronouns: list[tuple[int, int, int]] = []  # (start, end, sentence)
+        pronouns: list[tuple[int, int, int, bool]] = []  # (start, end, sentence, bystander)
         for off, block in blocks(text):
             doc = nlp(block)
             sent_index = {}
@@ -271,10 +297,11 @@ class ActorFinder:
                 if e.label_ == "PERSON":
                     k = self._title_start(doc, e.start)
                     alias = text[doc[k].idx + off:en] if k < e.start else name
-                raw.append(RawMention(name, s, en, tok_sent.get(e.start, 0), role, label, alias))
+                raw.append(RawMention(name, s, en, tok_sent.get(e.start, 0), role, label, alias,
+                                      _bystander(root)))
             for t in doc:
                 if t.lower_ in PRONOUNS and t.pos_ == "PRON":
-                    pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0)))
+                    pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0), _bystander(t)))
         if self._user_forms:
             raw = self._user_mentions(text, sentences, raw)
         actors = self._group(raw)
@@ -332,7 +359,7 @@ class ActorFinder:
             if a.type == "person":
                 for m in a.mentions:
                     by_sentence.setdefault(m.sentence, set()).add(i)
-        for start, end, s in pronouns:
+        for start, end, s, by in pronouns:
             here = by_sentence.get(s, set())
             cands = here or by_sentence.get(s - 1, set())
             if len(cands) != 1:
@@ -340,4 +367,5 @@ class ActorFinder:
             i = next(iter(cands))
             if here:  # already has evidence in this sentence
                 continue
-            actors[i].mentions.append(RawMention(text[start:end], start, end, s, "pronoun", "PRON", text[start:end]))
+            actors[i].mentions.append(RawMention(text[start:end], start, end, s, "pronoun", "PRON", text[start:end],
+                                                 by))

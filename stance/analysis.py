@@ -148,13 +148,16 @@ class _Pair:
     actor: int
     sentence: int
     mention: object  # RawMention
+    bystander: bool = False  # every mention of the actor in the sentence is a bystander (possessors=True)
 
 
-def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: float = 0.0) -> Label:
+def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: float = 0.0,
+               silent=None) -> Label:
     """Codebook rule: the label best supported across passages; neutral only when no passage shows one.
 
     For attitude, a passage shows a label when that label is its argmax (and, with ``min_evidence``, has at least
-    that probability); the label with the most summed probability over such passages wins.
+    that probability); the label with the most summed probability over such passages wins. ``silent`` marks
+    passages that show no attitude whatever the model reads (bystander passages, ``possessors=True``).
     """
     mean = probs.mean(0)
     neutral = NEUTRAL_LABEL.get(task)
@@ -162,6 +165,8 @@ def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: fl
     if task == "attitude" and neutral in labels:
         arg = probs.argmax(1)
         ni = labels.index(neutral)
+        if silent is not None:
+            arg = np.where(np.asarray(silent, dtype=bool), ni, arg)
         support = np.zeros(len(labels))
         for row, a in zip(probs, arg):
             if a != ni and row[a] >= min_evidence:
@@ -176,7 +181,7 @@ def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: fl
 
 def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
             aliases: dict[str, list[str]] | None = None, batch_size: int = 64,
-            attitude_model: str | None = None) -> ArticleAnalysis:
+            attitude_model: str | None = None, possessors: bool = False) -> ArticleAnalysis:
     """Analyse one article.
 
     ``topic`` adds a stance (favor/against/none) per actor toward it, from the passages that mention the actor.
@@ -184,8 +189,11 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
     ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate,
     slower, needs the MPNet backbone wheels), or from several averaged (``"default+mpnet-attitude"``, see
     :mod:`stance.ensemble`); sentiment and stance still come from ``model``.
+    ``possessors=True``: a sentence that names an actor only as the possessor of a noun it does not speak, feel
+    or act through ("alarming for Russia's adversaries") shows no attitude of that actor (under evaluation; see
+    stance/resources/attitude/ARTICLES.md).
     """
-    return analyze_many([text], topic, model, aliases, batch_size, attitude_model)[0]
+    return analyze_many([text], topic, model, aliases, batch_size, attitude_model, possessors)[0]
 
 
 @dataclass
@@ -197,7 +205,7 @@ class _Prepared:
     items: list
 
 
-def _prepare(text: str, finder: ActorFinder) -> _Prepared:
+def _prepare(text: str, finder: ActorFinder, possessors: bool = False) -> _Prepared:
     if not isinstance(text, str):
         raise TypeError(f"analyze needs a str, got {type(text).__name__}; read files with "
                         f"stance.analysis.read_article")
@@ -211,12 +219,18 @@ def _prepare(text: str, finder: ActorFinder) -> _Prepared:
     sentences, groups = finder(text)
     pairs: list[_Pair] = []
     for ai, g in enumerate(groups):
-        seen = set()
+        by_sentence: dict[int, list] = {}
         for mn in g.mentions:
-            if mn.role == "location" or mn.sentence in seen:
+            if mn.role != "location":
+                by_sentence.setdefault(mn.sentence, []).append(mn)
+        for si, ms in by_sentence.items():
+            if not possessors:  # one passage per sentence, marked at the actor's first mention in it
+                pairs.append(_Pair(ai, si, ms[0]))
                 continue
-            seen.add(mn.sentence)
-            pairs.append(_Pair(ai, mn.sentence, mn))
+            # marked at the first mention that is no bystander; a sentence where every mention is one (only
+            # "Russia's adversaries") is a passage that shows no attitude of the actor
+            voiced = [mn for mn in ms if not mn.bystander]
+            pairs.append(_Pair(ai, si, (voiced or ms)[0], bystander=not voiced))
     items = []
     for p in pairs:
         s0, s1 = sentences[p.sentence]
@@ -255,12 +269,12 @@ def analysis_models(model: str = DEFAULT_MODEL, attitude_model: str | None = Non
 
 def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAULT_MODEL,
                  aliases: dict[str, list[str]] | None = None, batch_size: int = 64,
-                 attitude_model: str | None = None) -> list[ArticleAnalysis]:
+                 attitude_model: str | None = None, possessors: bool = False) -> list[ArticleAnalysis]:
     """Analyse several articles with one batched encoder pass over all their passages (what corpus scoring
     uses: the encoder sees full batches even when articles are short)."""
     check_topic(topic)
     finder = _finder(aliases)
-    preps = [_prepare(t, finder) for t in texts]
+    preps = [_prepare(t, finder, possessors) for t in texts]
     all_items = [it for p in preps for it in p.items]
     if not all_items:  # nothing to score; a misspelt model name is still an error
         for name in (model, attitude_model):
@@ -312,7 +326,9 @@ def _assemble(p: _Prepared, labels: dict, probs, stance_probs, topic, model_name
         idx = [i for i, q in enumerate(pairs) if q.actor == ai]
         if not idx:
             continue
-        att = _aggregate("attitude", labels["attitude"], probs["attitude"][idx]) if "attitude" in probs else None
+        silent = [pairs[i].bystander for i in idx]
+        att = (_aggregate("attitude", labels["attitude"], probs["attitude"][idx], silent=silent)
+               if "attitude" in probs else None)
         sen = _aggregate("sentiment", labels["sentiment"], probs["sentiment"][idx])
         stn = None
         if stance_probs is not None:
@@ -326,6 +342,8 @@ def _assemble(p: _Prepared, labels: dict, probs, stance_probs, topic, model_name
             s0, s1 = sentences[q.sentence]
             pa = probs["attitude"][i] if "attitude" in probs else None
             a_lab = labels["attitude"][int(pa.argmax())] if pa is not None else ""
+            if q.bystander and a_lab:  # a passage that shows no attitude of the actor
+                a_lab = NEUTRAL_LABEL["attitude"]
             evidence.append(Evidence(text[s0:s1], s0, s1, a_lab, round(float(pa.max()), 4) if pa is not None else 0.0,
                                      labels["sentiment"][int(probs["sentiment"][i].argmax())],
                                      Mention(q.mention.text, q.mention.start, q.mention.end)))
@@ -427,9 +445,9 @@ def _finder(aliases):
 
 
 @lru_cache(maxsize=256)
-def _prepared(text: str, aliases_key: str) -> _Prepared:
+def _prepared(text: str, aliases_key: str, possessors: bool = False) -> _Prepared:
     """``_prepare`` once per article and alias table: every system scored on the same articles reuses it."""
-    return _prepare(text, _finder(json.loads(aliases_key) if aliases_key else None))
+    return _prepare(text, _finder(json.loads(aliases_key) if aliases_key else None), possessors)
 
 
 class ArticleAttitude:
@@ -450,21 +468,22 @@ class ArticleAttitude:
     """
 
     def __init__(self, system, min_evidence: float = 0.0, rule: str = "support",
-                 aliases: dict[str, list[str]] | None = None):
+                 aliases: dict[str, list[str]] | None = None, possessors: bool = False):
         if rule not in ("support", "mean"):
             raise ValueError(f"rule must be 'support' or 'mean', got {rule!r}")
         self.system, self.min_evidence, self.rule, self.aliases = system, min_evidence, rule, aliases
+        self.possessors = possessors
         self.classes_ = getattr(system, "classes_", None)
 
-    def _passages(self, p: _Prepared, start: int, end: int) -> list[Item]:
+    def _passages(self, p: _Prepared, start: int, end: int) -> tuple[list[Item], list[bool]]:
         for ai, g in enumerate(p.groups):
             if any(m.start < end and start < m.end for m in g.mentions):
-                items = [p.items[i] for i, q in enumerate(p.pairs) if q.actor == ai]
-                if items:
-                    return items
+                mine = [i for i, q in enumerate(p.pairs) if q.actor == ai]
+                if mine:
+                    return [p.items[i] for i in mine], [p.pairs[i].bystander for i in mine]
         for s0, s1 in p.sentences:  # the finder did not keep this mention as an actor: read its own sentence
             if s0 <= start < s1:
-                return [Item(p.text[s0:s1], start - s0, min(end, s1) - s0)]
+                return [Item(p.text[s0:s1], start - s0, min(end, s1) - s0)], [False]
         raise ValueError(f"mention [{start}, {end}) is outside the article ({len(p.text)} characters)")
 
     def predict(self, X):
@@ -478,13 +497,13 @@ class ArticleAttitude:
         per_row = []
         for n, r in enumerate(X.to_dict("records")):
             try:
-                per_row.append(self._passages(_prepared(r["text"], key), int(r["target_start"]),
+                per_row.append(self._passages(_prepared(r["text"], key, self.possessors), int(r["target_start"]),
                                               int(r["target_end"])))
             except (TypeError, ValueError) as e:
                 raise ValueError(f"row {n} (target {r.get('target')!r}): {e}") from e
         flat = [{"text": it.text, "target": it.text[it.target_start:it.target_end], "target_start": it.target_start,
                  "target_end": it.target_end, "holder": None, "holder_start": None, "holder_end": None}
-                for items in per_row for it in items]
+                for items, _ in per_row for it in items]
         F = pd.DataFrame(flat)
         if hasattr(self.system, "predict_proba"):
             P = np.asarray(self.system.predict_proba(F), dtype=float)
@@ -497,11 +516,11 @@ class ArticleAttitude:
             labels = sorted(set(pred) | {NEUTRAL_LABEL["attitude"]})
             P = np.array([[float(v == lab) for lab in labels] for v in pred])
         out, k = [], 0
-        for items in per_row:
+        for items, silent in per_row:
             rows = P[k:k + len(items)]
             k += len(items)
             if self.rule == "mean":
                 out.append(labels[int(rows.mean(0).argmax())])
             else:
-                out.append(_aggregate("attitude", labels, rows, self.min_evidence).label)
+                out.append(_aggregate("attitude", labels, rows, self.min_evidence, silent).label)
         return np.array(out)

@@ -112,3 +112,14 @@ def test_places_that_only_say_where_are_no_actors_and_a_surname_tagged_org_is_th
     # only the possessive ("Starmer's"): a company that shares a person's surname stays a company
     assert names("John Ford said cars were fine. Ford recalled 1 million cars.") == [("John Ford", "person"),
                                                                                      ("Ford", "organisation")]
+
+
+def test_a_possessor_of_a_noun_it_does_not_voice_is_a_bystander():
+    text = ("The move alarmed Russia's adversaries. China rejected Russia's warning. "
+            "Germany's chancellor welcomed the deal.")
+    _, actors = ActorFinder()(text)
+    flags = {(m.text, m.sentence): m.bystander for a in actors for m in a.mentions}
+    assert flags[("Russia", 0)] is True  # the adversaries are alarmed, not Russia
+    assert flags[("Russia", 1)] is False  # a warning is Russia's own voice
+    assert flags[("China", 1)] is False
+    assert flags[("Germany", 2)] is False  # a title noun speaks for its possessor

@@ -257,3 +257,19 @@ def test_the_table_has_a_stance_column_only_with_a_topic(tiny_model_dir):
     topical = analyze(text, topic="the deal", model=str(tiny_model_dir)).table().splitlines()
     assert topical[0].split() == ["actor", "type", "attitude", "sentiment", "stance", "mentions"]
     assert topical[2].split()[-3] in ("favor", "against", "none")
+
+
+def test_possessor_passages_show_no_attitude():
+    import numpy as np
+    from stance.analysis import _aggregate, _prepare, _finder
+
+    labels = ["neutral", "uneasy", "critical"]
+    probs = np.array([[0.1, 0.8, 0.1], [0.7, 0.2, 0.1]])
+    assert _aggregate("attitude", labels, probs).label == "uneasy"
+    assert _aggregate("attitude", labels, probs, silent=[True, False]).label == "neutral"
+    text = "The deal alarmed Russia's adversaries. Russia's warning came later. Russia's allies and Russia met."
+    plain, marked = _prepare(text, _finder(None)), _prepare(text, _finder(None), possessors=True)
+    by = {(q.sentence, q.mention.start, q.bystander) for q in marked.pairs}
+    assert {(q.sentence, q.mention.start) for q in plain.pairs} == {(0, 17), (1, 39), (2, 68)}
+    # the third sentence is marked at the mention that is no bystander
+    assert by == {(0, 17, True), (1, 39, False), (2, 88, False)}
