@@ -445,25 +445,36 @@ def _check_input(src: Path, text_column: str, id_column: str) -> None:
         next(records, None)
     finally:
         records.close()
-    if src.is_file() and _input_kind(src) == "jsonl":  # no header: the first object stands for the columns
-        first = _first_jsonl_object(src)
-        if first is not None:
-            missing = sorted({text_column, id_column} - set(first))
+    if src.is_file() and _input_kind(src) == "jsonl":  # no header: the first objects stand for the columns
+        firsts = _first_jsonl_objects(src, COLUMN_PROBE)
+        if firsts:  # a field no record of the first few has is a wrong column name; one record without it is
+            missing = sorted(c for c in (text_column, id_column)  # that record's own error (an error row)
+                             if not any(c in o for o in firsts))
             if missing:
-                raise CorpusError(f"{src}: the first record has no field(s) {missing}; its fields are "
-                                  f"{sorted(first)} (set --text-col / --id-col)")
+                which = "first record has" if len(firsts) == 1 else f"first {len(firsts)} records have"
+                raise CorpusError(f"{src}: the {which} no field(s) {missing}; the first record's fields are "
+                                  f"{sorted(firsts[0])} (set --text-col / --id-col)")
 
 
-def _first_jsonl_object(path: Path) -> dict | None:
+COLUMN_PROBE = 20  # JSONL records read before any work to check the text and id fields
+
+
+def _first_jsonl_objects(path: Path, k: int) -> list[dict]:
+    """The first ``k`` records that are JSON objects (malformed lines are their records' own errors)."""
+    out = []
     with path.open(encoding="utf-8-sig", errors="surrogateescape") as f:
         for line in f:
-            if line.strip():
-                try:
-                    obj = json.loads(line)
-                except json.JSONDecodeError:
-                    return None  # a malformed first line is that record's own error, not a column check
-                return obj if isinstance(obj, dict) else None
-    return None
+            if not line.strip():
+                continue
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError:
+                continue
+            if isinstance(obj, dict):
+                out.append(obj)
+                if len(out) == k:
+                    break
+    return out
 
 
 def _committed(out: Path) -> list[Path]:

@@ -435,10 +435,21 @@ def test_a_utf16_corpus_is_refused_as_utf16(tmp_path, tiny_model_dir):
 
 def test_a_jsonl_corpus_without_the_text_field_is_refused_before_anything_is_written(tmp_path, tiny_model_dir):
     (tmp_path / "in.jsonl").write_text(json.dumps({"id": "a", "body": "Putin shrugged."}) + "\n")
-    with pytest.raises(CorpusError, match=r"the first record has no field\(s\) \['text'\]; its fields are "
-                                          r"\['body', 'id'\]"):
+    with pytest.raises(CorpusError, match=r"the first record has no field\(s\) \['text'\]; the first record's "
+                                          r"fields are \['body', 'id'\]"):
         score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
     assert not (tmp_path / "out").exists()
+
+
+def test_one_record_without_the_text_field_is_an_error_row_not_a_refused_corpus(tmp_path, tiny_model_dir):
+    from stance.corpus import read_errors, read_scores
+
+    lines = [{"id": "a", "body": "Putin shrugged."}, {"id": "b", "text": "Putin shrugged."}]
+    (tmp_path / "in.jsonl").write_text("".join(json.dumps(r) + "\n" for r in lines))
+    score_corpus(tmp_path / "in.jsonl", tmp_path / "out", model=str(tiny_model_dir), progress=False)
+    errors = read_errors(tmp_path / "out")
+    assert [e["article_id"] for e in errors] == ["a"] and "text" in errors[0]["reason"], errors
+    assert set(read_scores(tmp_path / "out")["article_id"]) == {"b"}
 
 
 def test_the_two_engines_do_not_share_an_output_folder(tmp_path, tiny_model_dir):
