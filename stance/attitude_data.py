@@ -92,16 +92,20 @@ def load_attitude_rows(split: str, root: Path, path: Path = ANNOTATIONS) -> list
 ARTICLES = RESOURCES / "attitude" / "articles.jsonl"
 
 
-def load_article_rows(split: str, root: Path, path: Path = ARTICLES) -> list[dict]:
+def load_article_rows(split: str, root: Path, path: Path = ARTICLES, targeted: str | None = None) -> list[dict]:
     """The article-level attitude set (``attitude-articles``): one row per (PerSenT dev article, actor), the text
     being the whole article and the target the actor's first mention as ``stance.analyze`` found it when the
     article was read. Actors a reader marked ``not_actor`` are left out. Articles are rebuilt from the data folder.
+
+    The data set is the rounds of randomly drawn articles. A round drawn for one question (records with a
+    ``targeted`` field, e.g. ``"possessors"``: articles where a candidate rule changes an answer) is not a random
+    sample and is read only when asked for by that name.
     """
     rows = []
     with path.open(encoding="utf-8") as f:
         for n, line in enumerate(f, 1):
             rec = json.loads(line)
-            if rec["split"] != split or rec["label"] == "not_actor":
+            if rec["split"] != split or rec["label"] == "not_actor" or rec.get("targeted") != targeted:
                 continue
             doc = _persent_docs(str(root)).get(rec["doc"])
             if doc is None:

@@ -10,6 +10,13 @@ or ``not_actor`` where the entry is no actor (a place that only locates an event
 ``--exclude`` skips the documents of an earlier round: with the same seed, a later round takes the next articles of
 the same random order.
 
+``--possessors`` draws a targeted round (round 3, ARTICLES.md): only articles where ``analyze(possessors=True)``
+changes some actor's attitude with the default or ``mpnet-attitude`` (from model outputs only; the readers' packets
+do not say which). ``changes.jsonl`` lists those actors and both labels, for the decision.
+
+    python tools/article_candidates.py --out /tmp/articles3 --n 40 --possessors \
+        --exclude stance/resources/attitude/articles.jsonl
+
 Writes ``articles.jsonl`` (doc id, split, actors), ``packet_K.md`` per reader and ``second_K.md`` for the blind
 second reading. The split (dev / test, half each) is decided here, by a hash of the document id.
 """
@@ -47,6 +54,25 @@ def _split(doc_id: str) -> str:
     return "dev" if int(hashlib.sha1(f"article:{doc_id}".encode()).hexdigest(), 16) % 2 == 0 else "test"
 
 
+def _possessor_changes(text: str) -> list[dict]:
+    """The actors whose article-level attitude ``possessors=True`` changes, per attitude source."""
+    import stance
+    from stance.analysis import _finder, _prepare
+
+    plain, marked = _prepare(text, _finder(None)), _prepare(text, _finder(None), possessors=True)
+    if not any(q.bystander for q in marked.pairs) and \
+            [q.mention.start for q in plain.pairs] == [q.mention.start for q in marked.pairs]:
+        return []  # nothing differs: no model needed
+    out = []
+    for source in (None, "mpnet-attitude"):
+        before, after = (stance.analyze(text, attitude_model=source, possessors=p) for p in (False, True))
+        for x, y in zip(before.actors, after.actors):
+            if x.attitude.label != y.attitude.label:
+                out.append({"actor": x.name, "source": source or "default", "current": x.attitude.label,
+                            "possessors": y.attitude.label})
+    return out
+
+
 def main(argv=None):
     ap = argparse.ArgumentParser()
     ap.add_argument("--data", default=None)
@@ -58,6 +84,8 @@ def main(argv=None):
     ap.add_argument("--max-words", type=int, default=450)
     ap.add_argument("--seed", type=int, default=20261202)
     ap.add_argument("--exclude", default=None, help="a JSONL file whose 'doc' fields are documents already read")
+    ap.add_argument("--possessors", action="store_true",
+                    help="only articles where analyze(possessors=True) changes an actor's attitude")
     a = ap.parse_args(argv)
     import stance
 
@@ -71,20 +99,32 @@ def main(argv=None):
         docs = [r for r in docs if r["DOCUMENT_INDEX"] not in done]
     out = Path(a.out)
     out.mkdir(parents=True, exist_ok=True)
-    chosen = []
+    chosen, changes, looked = [], [], 0
     for r in docs:
         if len(chosen) == a.n:
             break
+        looked += 1
+        if a.possessors:
+            changed = _possessor_changes(r["DOCUMENT"])
+            if not changed:
+                continue
         res = stance.analyze(r["DOCUMENT"])
         actors = [{"name": x.name, "type": x.type, "aliases": x.aliases,
                    "mentions": [m.text for m in x.mentions]} for x in res.actors]
         if len(actors) < 2:
             continue
+        if a.possessors:
+            changes += [dict(c, doc=r["DOCUMENT_INDEX"], split=_split(r["DOCUMENT_INDEX"])) for c in changed]
+            print(f"doc {r['DOCUMENT_INDEX']} ({looked} looked at): {changed}", flush=True)
         chosen.append({"doc": r["DOCUMENT_INDEX"], "split": _split(r["DOCUMENT_INDEX"]), "title": r["TITLE"],
                        "text": r["DOCUMENT"], "actors": actors})
     with (out / "articles.jsonl").open("w", encoding="utf-8") as f:
         for c in chosen:
             f.write(json.dumps({k: v for k, v in c.items() if k != "text"}, ensure_ascii=False) + "\n")
+    if a.possessors:
+        with (out / "changes.jsonl").open("w", encoding="utf-8") as f:
+            for c in changes:
+                f.write(json.dumps(c, ensure_ascii=False) + "\n")
 
     def packet(name, items, target):
         lines = [INSTRUCTIONS, f"\nWrite your labels to: {target}\n"]

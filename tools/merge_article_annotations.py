@@ -54,6 +54,8 @@ def main(argv=None):
     ap.add_argument("--settled", default=None)
     ap.add_argument("--readers", type=int, default=4)
     ap.add_argument("--round", type=int, default=1)
+    ap.add_argument("--targeted", default=None,
+                    help="the question a targeted round was drawn for (e.g. possessors); its records carry it")
     a = ap.parse_args(argv)
     import stance
     from sklearn.metrics import cohen_kappa_score
@@ -105,6 +107,8 @@ def main(argv=None):
                 rec.update(label=settled[key]["label"], note=settled[key]["note"], settled=True)
             if a.round > 1:
                 rec["round"] = a.round
+            if a.targeted:
+                rec["targeted"] = a.targeted
             out.append(rec)
     seconds = []
     for key in both:
@@ -124,7 +128,7 @@ def main(argv=None):
         lines.sort(key=lambda t: t[0])  # stable: each round keeps its order
         path.write_text("".join(x + "\n" for _, x in lines), encoding="utf-8")
     out = [json.loads(x) for x in (OUT / "articles.jsonl").read_text(encoding="utf-8").splitlines()]
-    kept = [r for r in out if r["label"] != "not_actor"]
+    kept = [r for r in out if r["label"] != "not_actor" and "targeted" not in r]
     for split in ("dev", "test"):
         c = Counter(r["label"] for r in kept if r["split"] == split)
         print(split, sum(c.values()), "actors:", dict(c.most_common()))
