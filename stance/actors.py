@@ -34,7 +34,7 @@ STATE_NOUNS = {"government", "governments", "administration", "authorities", "au
                "citizens", "media", "team", "officers", "commanders", "courts", "court", "prosecutors", "security"}
 # "Russia's adversaries", "Obama's daughter": the possessor of any other noun is a bystander of what is said
 # about that noun (it holds no attitude by it); the possessor of one of these nouns speaks, feels or acts through it
-# ("Russia's warning", "China's unease", "Trump's lawyer", "Beijing's position"). Used by analyze(possessors=True).
+# ("Russia's warning", "China's unease", "Trump's lawyer", "Beijing's position"). Read by analyze (possessors=True).
 VOICE_NOUNS = STATE_NOUNS | REACTION_NOUNS | {
     "statement", "statements", "remark", "remarks", "comment", "comments", "words", "response", "responses", "reply",
     "warning", "warnings", "call", "calls", "demand", "demands", "message", "announcement", "position", "stance",

@@ -148,7 +148,7 @@ class _Pair:
     actor: int
     sentence: int
     mention: object  # RawMention
-    bystander: bool = False  # every mention of the actor in the sentence is a bystander (possessors=True)
+    bystander: bool = False  # every mention of the actor in the sentence is a possessor bystander (possessors)
 
 
 def _aggregate(task: str, labels: list[str], probs: np.ndarray, min_evidence: float = 0.0,
@@ -189,9 +189,10 @@ def analyze(text: str, topic: str | None = None, model: str = DEFAULT_MODEL,
     ``attitude_model`` takes the attitudes from another shipped model (``"mpnet-attitude"``: more accurate,
     slower, needs the MPNet backbone wheels), or from several averaged (``"default+mpnet-attitude"``, see
     :mod:`stance.ensemble`); sentiment and stance still come from ``model``.
-    ``possessors=True``: a sentence that names an actor only as the possessor of a noun it does not speak, feel
-    or act through ("alarming for Russia's adversaries") shows no attitude of that actor (under evaluation; see
-    stance/resources/attitude/ARTICLES.md).
+    ``possessors=True`` (off by default): a sentence that names an actor only as the possessor of a noun it does
+    not speak, feel or act through ("alarming for Russia's adversaries") shows no attitude of that actor, and a
+    sentence is read at the actor's first mention that is no such possessor. Measured on articles where it changes
+    an answer, it broke more actors' labels than it fixed (stance/resources/attitude/ARTICLES.md, round 3).
     """
     return analyze_many([text], topic, model, aliases, batch_size, attitude_model, possessors)[0]
 

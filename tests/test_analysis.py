@@ -268,7 +268,7 @@ def test_possessor_passages_show_no_attitude():
     assert _aggregate("attitude", labels, probs).label == "uneasy"
     assert _aggregate("attitude", labels, probs, silent=[True, False]).label == "neutral"
     text = "The deal alarmed Russia's adversaries. Russia's warning came later. Russia's allies and Russia met."
-    plain, marked = _prepare(text, _finder(None)), _prepare(text, _finder(None), possessors=True)
+    plain, marked = (_prepare(text, _finder(None), possessors=p) for p in (False, True))
     by = {(q.sentence, q.mention.start, q.bystander) for q in marked.pairs}
     assert {(q.sentence, q.mention.start) for q in plain.pairs} == {(0, 17), (1, 39), (2, 68)}
     # the third sentence is marked at the mention that is no bystander

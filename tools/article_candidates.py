@@ -59,7 +59,7 @@ def _possessor_changes(text: str) -> list[dict]:
     import stance
     from stance.analysis import _finder, _prepare
 
-    plain, marked = _prepare(text, _finder(None)), _prepare(text, _finder(None), possessors=True)
+    plain, marked = (_prepare(text, _finder(None), possessors=p) for p in (False, True))
     if not any(q.bystander for q in marked.pairs) and \
             [q.mention.start for q in plain.pairs] == [q.mention.start for q in marked.pairs]:
         return []  # nothing differs: no model needed

@@ -45,7 +45,7 @@ def main(argv=None):
     drops = []
     for model in a.models:
         sysm = Memo(StanceClassifier(task="attitude", model=model))
-        cur = ArticleAttitude(sysm).predict(X)
+        cur = ArticleAttitude(sysm, possessors=False).predict(X)
         new = ArticleAttitude(sysm, possessors=True).predict(X)
         f1 = []
         for name, pred in (("current", cur), ("possessors", new)):
