@@ -59,8 +59,9 @@ def _fast_macro_f1(cm: np.ndarray, cols: np.ndarray) -> float:
 
 def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro_f1", n_boot: int = 1000,
                      seed: int = 0) -> np.ndarray:
-    """Metric values over ``n_boot`` resamples (with replacement) of the rows."""
-    lab = list(labels)
+    """Metric values over ``n_boot`` resamples (with replacement) of the rows. Labels compare as strings, as in
+    :func:`score_predictions` (gold ``1`` and label ``"1"`` are one class)."""
+    y_true, y_pred, lab = [str(v) for v in y_true], [str(v) for v in y_pred], [str(v) for v in labels]
     allab = lab + sorted((set(y_true) | set(y_pred)) - set(lab))
     idx = {l: i for i, l in enumerate(allab)}
     t = np.array([idx[v] for v in y_true])
@@ -88,8 +89,9 @@ def paired_bootstrap(y_true, pred_a, pred_b, labels, metric: str = "macro_f1", n
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
     fn = METRICS[metric]
-    out = {"diff": fn([str(v) for v in y_true], [str(v) for v in pred_a], list(labels))
-           - fn([str(v) for v in y_true], [str(v) for v in pred_b], list(labels))}
+    y_true, pred_a, pred_b = [str(v) for v in y_true], [str(v) for v in pred_a], [str(v) for v in pred_b]
+    labels = [str(v) for v in labels]
+    out = {"diff": fn(y_true, pred_a, labels) - fn(y_true, pred_b, labels)}
     if n_boot <= 0:
         return {**out, "ci95": [], "p_value": None}
     da = bootstrap_scores(y_true, pred_a, labels, metric, n_boot, seed)
@@ -183,7 +185,8 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
         if len(groups) != len(y_true):
             raise ValueError(f"{len(groups)} groups for {len(y_true)} rows")
     # without a label set, every label seen, gold or predicted (as scikit-learn's f1_score does)
-    labels = list(labels) if labels else sorted(set(y_true) | set(y_pred))
+    # labels compare as strings, as the gold and predicted labels do (integer labels, ``clf.classes_``)
+    labels = [str(v) for v in labels] if labels is not None and len(labels) else sorted(set(y_true) | set(y_pred))
     bad = next((i for i, v in enumerate(y_true) if v not in labels), None)
     if bad is not None:  # a typo or another label scheme would otherwise count as a wrong answer
         raise ValueError(f"row {bad}: gold label {y_true[bad]!r} is not one of the labels {labels}")
@@ -220,6 +223,7 @@ def evaluate(estimator: Any, X, y=None, *, labels: Sequence[str] | None = None, 
     ys = labels_of(X, y)
     if ys is None:
         raise ValueError("evaluate needs gold labels: pass y or a 'label' column")
+    labels = None if labels is None else [str(v) for v in labels]  # as the gold labels: strings
     classes = getattr(estimator, "classes_", None) if labels is None else None
     if classes is not None:  # gold labels of another scheme ("FAVOR" for "favor") would score as errors
         known = {str(c) for c in classes}

@@ -182,3 +182,23 @@ def test_gold_labels_of_another_scheme_are_refused_without_a_label_set():
     doc = DocumentLevel(clf)
     assert clone(doc).get_params()["system"].get_params() == clf.get_params()
     assert list(doc.classes_) == list(clf.classes_)
+
+
+def test_integer_labels_and_a_classes_array_as_the_label_set():
+    from sklearn.dummy import DummyClassifier
+
+    y, pa, pb = [0, 1, 1, 0] * 10, [0, 1, 1, 1] * 10, [1, 1, 1, 1] * 10
+    want = f1_score(y, pa, average="macro") - f1_score(y, pb, average="macro")
+    # the bootstrap reads integer labels as the observed difference does: not every resample scoring 0
+    t = paired_bootstrap(y, pa, pb, ["0", "1"], n_boot=200)
+    assert t["diff"] == pytest.approx(want) and t["ci95"][0] > 0 and t["p_value"] < 0.05
+    boots = bootstrap_scores(y, pa, ["0", "1"], n_boot=50)
+    assert boots.min() > 0.3
+    r = score_predictions(y, pa, [0, 1], n_boot=50)  # not "gold label '0' is not one of the labels [0, 1]"
+    assert r.macro_f1 == pytest.approx(f1_score(y, pa, average="macro")) and r.ci95[0] > 0.5
+    X = pd.DataFrame({"text": ["a b", "c d", "e f", "g h"], "target": ["a", "c", "e", "g"]})
+    clf = DummyClassifier().fit(X, ["p", "n", "n", "n"])
+    r = evaluate(clf, X, ["p", "n", "n", "n"], labels=clf.classes_, n_boot=0)  # a numpy array of labels
+    assert r.labels == ["n", "p"] and r.accuracy == 0.75
+    ints = DummyClassifier().fit(X, [0, 1, 1, 1])
+    assert evaluate(ints, X, [0, 1, 1, 1], labels=[0, 1], n_boot=0).accuracy == 0.75
