@@ -172,8 +172,11 @@ def predict_labels(estimator, X, labels: Sequence[str] | None = None) -> list[st
 def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequence[str] | None = None,
                       metric: str = "macro_f1", groups: Sequence[str] | None = None, n_boot: int = 1000,
                       seed: int = 0) -> EvaluationResult:
-    """All figures from gold and predicted labels."""
-    y_true, y_pred = [str(v) for v in y_true], [str(v) for v in y_pred]
+    """All figures from gold and predicted labels. A missing gold label (None, NaN, empty) is an error naming its
+    row, as in :func:`evaluate`, not a class called ``'None'`` or ``'nan'``."""
+    from .inputs import labels_of
+
+    y_true, y_pred = labels_of(None, list(y_true)), [str(v) for v in y_pred]
     if len(y_true) != len(y_pred):
         raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
     if not y_true:

@@ -202,3 +202,12 @@ def test_integer_labels_and_a_classes_array_as_the_label_set():
     assert r.labels == ["n", "p"] and r.accuracy == 0.75
     ints = DummyClassifier().fit(X, [0, 1, 1, 1])
     assert evaluate(ints, X, [0, 1, 1, 1], labels=[0, 1], n_boot=0).accuracy == 0.75
+
+
+def test_a_missing_gold_label_is_an_error_naming_its_row_not_a_class():
+    with pytest.raises(ValueError, match="row 1: missing label"):
+        score_predictions(["a", None, "b"], ["a", "a", "b"], n_boot=0)
+    with pytest.raises(ValueError, match="row 0: missing label"):
+        score_predictions([float("nan"), "a"], ["a", "a"], n_boot=0)
+    with pytest.raises(ValueError, match="row 2: missing label"):
+        score_predictions(pd.Series(["a", "b", None]), ["a", "b", "b"], ["a", "b"], n_boot=0)
