@@ -138,7 +138,7 @@ class EvaluationResult:
         cm = np.array(self.confusion)
         # wide enough for the title also with two or three labels
         fig, ax = plt.subplots(figsize=(max(4.2, 1.2 + 0.7 * len(self.labels)), 1 + 0.6 * max(3, len(self.labels))))
-        ax.imshow(cm, cmap="Blues")
+        ax.imshow(cm, cmap="Blues", vmin=0)  # the colour scale starts at 0, as the text colour rule below does
         ax.set_xticks(range(len(self.labels)), self.labels, rotation=45, ha="right")
         ax.set_yticks(range(len(self.labels)), self.labels)
         ax.set_xlabel("predicted")

@@ -211,3 +211,13 @@ def test_a_missing_gold_label_is_an_error_naming_its_row_not_a_class():
         score_predictions([float("nan"), "a"], ["a", "a"], n_boot=0)
     with pytest.raises(ValueError, match="row 2: missing label"):
         score_predictions(pd.Series(["a", "b", None]), ["a", "b", "b"], ["a", "b"], n_boot=0)
+
+
+def test_confusion_png_shows_a_matrix_whose_cells_are_all_equal(tmp_path):
+    import matplotlib.image
+
+    # one class, all right: the cell was drawn in the palest colour with white text, so its count did not show
+    r = score_predictions(["a"] * 5, ["a"] * 5, n_boot=0)
+    img = matplotlib.image.imread(r.save_confusion_png(tmp_path / "one.png"))[..., :3]
+    dark_blue = (img[..., 0] < 0.15) & (img[..., 2] > 0.35)
+    assert dark_blue.mean() > 0.05  # the cell of 5 is dark, as the largest count is in any matrix
