@@ -505,7 +505,9 @@ class ArticleAttitude:
         flat = [{"text": it.text, "target": it.text[it.target_start:it.target_end], "target_start": it.target_start,
                  "target_end": it.target_end, "holder": None, "holder_start": None, "holder_end": None}
                 for items, _ in per_row for it in items]
-        F = pd.DataFrame(flat)
+        # named columns also without rows: no rows in is no rows out, not a complaint about the columns
+        F = pd.DataFrame(flat, columns=["text", "target", "target_start", "target_end", "holder",
+                                        "holder_start", "holder_end"])
         if hasattr(self.system, "predict_proba"):
             P = np.asarray(self.system.predict_proba(F), dtype=float)
             labels = [str(c) for c in self.system.classes_]

@@ -304,7 +304,9 @@ class DocumentLevel(BaseEstimator):
         flat = [row for rows in per_doc for row in rows]
         import pandas as pd
 
-        F = pd.DataFrame(flat)
+        # named columns also without rows: no rows in is no rows out, not a complaint about the columns
+        F = pd.DataFrame(flat, columns=["text", "target", "target_start", "target_end", "holder",
+                                        "holder_start", "holder_end"])
         if hasattr(self.system, "predict_proba") and self.classes_ is not None:
             P = np.asarray(self.system.predict_proba(F))
             out, k = [], 0

@@ -273,3 +273,14 @@ def test_possessor_passages_show_no_attitude():
     assert {(q.sentence, q.mention.start) for q in plain.pairs} == {(0, 17), (1, 39), (2, 68)}
     # the third sentence is marked at the mention that is no bystander
     assert by == {(0, 17, True), (1, 39, False), (2, 88, False)}
+
+
+def test_article_attitude_without_rows_predicts_no_rows(tiny_model):
+    from stance.analysis import ArticleAttitude
+    from stance.estimator import StanceClassifier
+
+    X = _rows(ARTICLE, "Germany")
+    aa = ArticleAttitude(StanceClassifier(task="attitude", model=tiny_model))
+    assert len(aa.predict(X)) == 1
+    # not "DataFrame needs columns 'text' and 'target' ...; it has []" about a frame that has them
+    assert aa.predict(X.iloc[:0]).tolist() == []

@@ -221,3 +221,14 @@ def test_confusion_png_shows_a_matrix_whose_cells_are_all_equal(tmp_path):
     img = matplotlib.image.imread(r.save_confusion_png(tmp_path / "one.png"))[..., :3]
     dark_blue = (img[..., 0] < 0.15) & (img[..., 2] > 0.35)
     assert dark_blue.mean() > 0.05  # the cell of 5 is dark, as the largest count is in any matrix
+
+
+def test_document_level_without_rows_predicts_no_rows(tiny_model):
+    from stance.estimator import StanceClassifier
+    from stance.evaluation import DocumentLevel
+
+    X = pd.DataFrame({"text": ["Anna Berg won the vote. Berg thanked her staff."], "target": ["Anna Berg"]})
+    doc = DocumentLevel(StanceClassifier(task="sentiment", model=tiny_model))
+    assert len(doc.predict(X)) == 1
+    # not "DataFrame needs columns 'text' and 'target' ...; it has []" about a frame that has them
+    assert doc.predict(X.iloc[:0]).tolist() == []
