@@ -106,7 +106,7 @@ class VaderBaseline(ClassifierMixin, BaseEstimator):
         from vaderSentiment.vaderSentiment import SentimentIntensityAnalyzer
 
         self.analyzer_ = SentimentIntensityAnalyzer()
-        self.classes_ = np.array(TASK_LABELS[self.task])
+        self.classes_ = np.array(sorted(TASK_LABELS[self.task]))  # sorted, as scikit-learn's scorers expect
         return self
 
     def _compound(self, r: dict) -> float:
@@ -175,7 +175,7 @@ class ZeroShotSimilarity(ClassifierMixin, BaseEstimator):
         p = backbone_path(self.backbone)
         self.tok_ = AutoTokenizer.from_pretrained(p)
         self.enc_ = AutoModel.from_pretrained(p).eval()
-        self.classes_ = np.array(TASK_LABELS[self.task])
+        self.classes_ = np.array(sorted(TASK_LABELS[self.task]))  # sorted, as scikit-learn's scorers expect
         return self
 
     def _embed(self, texts: Sequence[str]) -> np.ndarray:
@@ -238,7 +238,7 @@ class KeywordAttitude(ClassifierMixin, BaseEstimator):
         self.width = width
 
     def fit(self, X=None, y=None):
-        self.classes_ = np.array(TASK_LABELS["attitude"])
+        self.classes_ = np.array(sorted(TASK_LABELS["attitude"]))
         return self
 
     def predict(self, X) -> np.ndarray:
