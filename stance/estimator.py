@@ -131,7 +131,8 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("fit needs labels: pass y, or a 'label' column in X")
         # integer (or other non-string) labels come back from predict as they were given, as scikit-learn expects;
         # the model itself stores label names as strings
-        raw = [_plain(v) for v in raw_labels(X, y)]
+        # (those of a ``labels`` set too: labels=[0, 1, 2] fitted on rows without 2 still predicts integers)
+        raw = [_plain(v) for v in [*(self.labels or []), *raw_labels(X, y)]]
         self.label_values_ = {str(v): v for v in raw} if raw and not all(isinstance(v, str) for v in raw) else {}
         items = as_items(X)
         if len(items) != len(ys):

@@ -254,3 +254,11 @@ def as_items_(rows):
     from stance.inputs import as_items
 
     return as_items(rows)
+
+
+def test_an_integer_label_set_stays_integers_when_the_rows_lack_one_of_its_labels(base):
+    clf = StanceClassifier(task="frame", model=base, labels=[0, 1, 2], epochs=1).fit(ROWS, [0, 1] * 12)
+    # not ['0', '1', '2'] strings, which scikit-learn's score refused beside integer y ("Mix of label input types")
+    assert clf.classes_.tolist() == [0, 1, 2] and clf.classes_.dtype.kind == "i"
+    assert clf.predict(ROWS[:3]).dtype.kind == "i"
+    assert 0.0 <= clf.score(ROWS, [0, 1] * 12) <= 1.0
