@@ -32,12 +32,18 @@ def stance_poles(labels) -> list[str]:
     return [l for l in labels if str(l).lower() in STANCE_POLES]
 
 
-def f_avg(y_true, y_pred, labels=STANCE_POLES) -> float:
-    """SemEval-2016 Task 6: the mean F1 of FAVOR and AGAINST (NONE counts only through their errors).
+def f_avg(y_true, y_pred, labels=None) -> float:
+    """SemEval-2016 Task 6: the mean F1 of FAVOR and AGAINST (NONE counts only through their errors). Without
+    ``labels``, the poles as the gold and predicted labels spell them ("FAVOR" in SemEval's files, else "favor").
 
     >>> f_avg(["FAVOR", "AGAINST", "NONE"], ["FAVOR", "NONE", "NONE"], ["FAVOR", "AGAINST", "NONE"])
     0.5
+    >>> f_avg(["FAVOR", "AGAINST", "NONE"], ["FAVOR", "NONE", "NONE"])
+    0.5
     """
+    if labels is None:
+        seen = {str(v).lower(): str(v) for v in [*y_true, *y_pred] if str(v).lower() in STANCE_POLES}
+        labels = [seen.get(p, p) for p in STANCE_POLES]
     poles = stance_poles(labels)
     if len(poles) != 2:
         raise ValueError(f"f_avg needs a favor and an against label; the labels are {list(labels)}")

@@ -232,3 +232,11 @@ def test_document_level_without_rows_predicts_no_rows(tiny_model):
     assert len(doc.predict(X)) == 1
     # not "DataFrame needs columns 'text' and 'target' ...; it has []" about a frame that has them
     assert doc.predict(X.iloc[:0]).tolist() == []
+
+
+def test_f_avg_without_a_label_set_reads_the_poles_as_the_data_spells_them():
+    y = ["FAVOR", "AGAINST", "NONE", "FAVOR"]  # SemEval's own spelling
+    assert f_avg(y, y) == 1.0  # was 0.0: the default poles were "favor"/"against", in no row
+    p = ["FAVOR", "NONE", "NONE", "AGAINST"]
+    assert f_avg(y, p) == pytest.approx(f1_score(y, p, labels=["FAVOR", "AGAINST"], average="macro", zero_division=0))
+    assert f_avg(["favor", "none"], ["favor", "none"]) == 0.5  # lower case, no against row: as before
