@@ -15,6 +15,7 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
+from sklearn.base import BaseEstimator
 
 from .actors import ActorFinder
 from .backbone import ModelError
@@ -451,7 +452,7 @@ def _prepared(text: str, aliases_key: str, possessors: bool = False) -> _Prepare
     return _prepare(text, _finder(json.loads(aliases_key) if aliases_key else None), possessors)
 
 
-class ArticleAttitude:
+class ArticleAttitude(BaseEstimator):
     """Article-level attitude of actors from any passage-level attitude system (how ``attitude-articles`` is scored).
 
     ``predict`` takes rows in the common schema (a DataFrame): ``text`` is a whole article, ``target_start`` and
@@ -470,11 +471,16 @@ class ArticleAttitude:
 
     def __init__(self, system, min_evidence: float = 0.0, rule: str = "support",
                  aliases: dict[str, list[str]] | None = None, possessors: bool = False):
-        if rule not in ("support", "mean"):
-            raise ValueError(f"rule must be 'support' or 'mean', got {rule!r}")
         self.system, self.min_evidence, self.rule, self.aliases = system, min_evidence, rule, aliases
         self.possessors = possessors
-        self.classes_ = getattr(system, "classes_", None)
+
+    @property
+    def classes_(self):  # the passage system's, read when asked (it may be fitted after this wrapper is made)
+        return getattr(self.system, "classes_", None)
+
+    def fit(self, X=None, y=None):
+        """Nothing to learn at article level; fit the passage-level ``system`` itself."""
+        return self
 
     def _passages(self, p: _Prepared, start: int, end: int) -> tuple[list[Item], list[bool]]:
         for ai, g in enumerate(p.groups):
@@ -490,6 +496,8 @@ class ArticleAttitude:
     def predict(self, X):
         import pandas as pd
 
+        if self.rule not in ("support", "mean"):
+            raise ValueError(f"rule must be 'support' or 'mean', got {self.rule!r}")
         missing = [c for c in ("text", "target_start", "target_end") if c not in X.columns]
         if missing:
             raise ValueError(f"ArticleAttitude.predict needs columns text, target_start, target_end "

@@ -67,7 +67,13 @@ def bootstrap_scores(y_true, y_pred, labels: Sequence[str], metric: str = "macro
                      seed: int = 0) -> np.ndarray:
     """Metric values over ``n_boot`` resamples (with replacement) of the rows. Labels compare as strings, as in
     :func:`score_predictions` (gold ``1`` and label ``"1"`` are one class)."""
+    if metric not in METRICS:
+        raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
     y_true, y_pred, lab = [str(v) for v in y_true], [str(v) for v in y_pred], [str(v) for v in labels]
+    if len(y_true) != len(y_pred):
+        raise ValueError(f"{len(y_true)} gold labels but {len(y_pred)} predictions")
+    if not y_true:
+        raise ValueError("no rows to score")
     allab = lab + sorted((set(y_true) | set(y_pred)) - set(lab))
     idx = {l: i for i, l in enumerate(allab)}
     t = np.array([idx[v] for v in y_true])
@@ -97,6 +103,10 @@ def paired_bootstrap(y_true, pred_a, pred_b, labels, metric: str = "macro_f1", n
     fn = METRICS[metric]
     y_true, pred_a, pred_b = [str(v) for v in y_true], [str(v) for v in pred_a], [str(v) for v in pred_b]
     labels = [str(v) for v in labels]
+    if not len(y_true) == len(pred_a) == len(pred_b):
+        raise ValueError(f"{len(y_true)} gold labels but {len(pred_a)} and {len(pred_b)} predictions")
+    if not y_true:
+        raise ValueError("no rows to score")
     out = {"diff": fn(y_true, pred_a, labels) - fn(y_true, pred_b, labels)}
     if n_boot <= 0:
         return {**out, "ci95": [], "p_value": None}

@@ -232,7 +232,20 @@ def test_article_attitude_bad_rows_are_named():
     with pytest.raises(ValueError, match="missing: target_start, target_end"):
         ArticleAttitude(sysm).predict(X[["text", "target"]])
     with pytest.raises(ValueError, match="rule must be"):
-        ArticleAttitude(sysm, rule="vote")
+        ArticleAttitude(sysm, rule="vote").predict(X)
+
+
+def test_article_attitude_follows_the_estimator_contract():
+    from sklearn.base import clone
+
+    from stance.analysis import ArticleAttitude
+
+    sysm = _Fixed({"": _p("neutral", 0.9)})
+    est = ArticleAttitude(sysm, min_evidence=0.6)
+    twin = clone(est)
+    assert twin.get_params()["min_evidence"] == 0.6 and twin.fit(None) is twin
+    assert list(twin.classes_) == list(sysm.classes_)  # the passage system's, read when asked
+    assert twin.set_params(rule="mean").rule == "mean"
 
 
 def test_article_attitude_gives_analyze_labels_with_the_shipped_model(demo, demo_text):

@@ -240,3 +240,14 @@ def test_f_avg_without_a_label_set_reads_the_poles_as_the_data_spells_them():
     p = ["FAVOR", "NONE", "NONE", "AGAINST"]
     assert f_avg(y, p) == pytest.approx(f1_score(y, p, labels=["FAVOR", "AGAINST"], average="macro", zero_division=0))
     assert f_avg(["favor", "none"], ["favor", "none"]) == 0.5  # lower case, no against row: as before
+
+
+def test_bootstrap_and_paired_test_check_their_inputs():
+    from stance.evaluation import bootstrap_scores, paired_bootstrap
+
+    with pytest.raises(ValueError, match="unknown metric 'macro-f1'"):
+        bootstrap_scores(["a"], ["a"], ["a", "b"], metric="macro-f1")
+    with pytest.raises(ValueError, match="no rows to score"):
+        paired_bootstrap([], [], [], ["a", "b"])
+    with pytest.raises(ValueError, match="2 gold labels but 2 and 1 predictions"):
+        paired_bootstrap(["a", "b"], ["a", "b"], ["a"], ["a", "b"])
