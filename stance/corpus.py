@@ -16,6 +16,7 @@ from __future__ import annotations
 import csv
 import hashlib
 import json
+import numbers
 import os
 import re
 import time
@@ -522,6 +523,10 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
         raise CorpusError(f"unknown output format {fmt!r}; use one of {FORMATS}")
     if engine not in ("local", "ray"):
         raise CorpusError(f"unknown engine {engine!r}; use local or ray")
+    for name, v in (("chunk_articles", chunk_articles), ("batch_articles", batch_articles)):
+        if isinstance(v, bool) or not isinstance(v, numbers.Integral) or v < 1:  # 0 divided by zero, -1 wrote
+            raise CorpusError(f"{name} (--{name.replace('_', '-')}) must be a whole number of articles, "  # part--01
+                              f"1 or more; got {v!r}")
     _check_input(src, text_column, id_column)
     try:
         check_topic(topic)

@@ -406,6 +406,10 @@ def test_output_format_engine_and_frame_errors(tmp_path, tiny_model_dir):
     with pytest.raises(CorpusError, match="unknown engine 'spark'"):
         score_corpus(tmp_path / "in.jsonl", tmp_path / "o", engine="spark", progress=False)
     assert not (tmp_path / "o").exists()
+    for kw in ({"chunk_articles": 0}, {"chunk_articles": -1}, {"batch_articles": 0}):  # refused before any work
+        with pytest.raises(CorpusError, match=f"{next(iter(kw))} .* must be a whole number of articles, 1 or more"):
+            score_corpus(tmp_path / "in.jsonl", tmp_path / "o", progress=False, model=str(tiny_model_dir), **kw)
+    assert not (tmp_path / "o").exists()
     df = pd.DataFrame({"body": ARTICLES[:2]}, index=["p", "q"])
     out = score_frame(df, text_column="body", id_column=None, model=str(tiny_model_dir))
     assert set(out["article_id"]) == {"p", "q"}  # the index is the id
