@@ -174,10 +174,33 @@ def _clean(text: str, start: int) -> tuple[str, int, int]:
     return text[s:e], start + s, start + e
 
 
+def user_aliases(aliases) -> dict[str, list[str]] | None:
+    """A user's alias table checked: names to lists of forms; a single form given as a string is that one form (not
+    its letters, each of which would match words such as "a" and "I").
+
+    >>> user_aliases({"NATO": "the alliance"})
+    {'NATO': ['the alliance']}
+    """
+    if not aliases:
+        return None
+    if not isinstance(aliases, dict):
+        raise TypeError(f"aliases must be a dict of name -> list of forms, e.g. {{'European Union': ['the bloc']}}; "
+                        f"got a {type(aliases).__name__}")
+    out = {}
+    for canon, forms in aliases.items():
+        forms = [forms] if isinstance(forms, str) else forms
+        if not isinstance(canon, str) or not isinstance(forms, (list, tuple, set)) or \
+                not all(isinstance(f, str) for f in forms):
+            raise TypeError(f"aliases[{canon!r}]: give a name and a list of its forms (strings), got {forms!r}")
+        out[canon] = list(forms)
+    return out
+
+
 class ActorFinder:
     """Callable: ``finder(text) -> (sentences, actors)``, sentences as ``(start, end)`` character spans."""
 
     def __init__(self, aliases: dict[str, list[str]] | None = None):
+        aliases = user_aliases(aliases)
         self.table = AliasTable(aliases)
         self._title_words = {w for t in self.table.titles for w in t.split()}
         # a user's own forms are also found where NER tags nothing ("the bloc"): as whole words, case-insensitive

@@ -17,7 +17,7 @@ from pathlib import Path
 import numpy as np
 from sklearn.base import BaseEstimator
 
-from .actors import ActorFinder
+from .actors import ActorFinder, user_aliases
 from .backbone import ModelError
 from .encoding import Item, encode
 from .labels import NEUTRAL_LABEL
@@ -440,6 +440,7 @@ _FINDERS: dict = {}
 
 
 def _finder(aliases):
+    aliases = user_aliases(aliases)  # checked, and {"NATO": "the alliance"} keyed as {"NATO": ["the alliance"]}
     key = json.dumps(aliases, sort_keys=True) if aliases else ""
     if key not in _FINDERS:
         _FINDERS[key] = ActorFinder(aliases)

@@ -1,3 +1,5 @@
+import pytest
+
 from stance.actors import ActorFinder, AliasTable, blocks
 
 
@@ -123,3 +125,14 @@ def test_a_possessor_of_a_noun_it_does_not_voice_is_a_bystander():
     assert flags[("Russia", 1)] is False  # a warning is Russia's own voice
     assert flags[("China", 1)] is False
     assert flags[("Germany", 2)] is False  # a title noun speaks for its possessor
+
+
+def test_an_alias_given_as_one_string_is_one_form_not_its_letters():
+    text = "Angela Merkel told a reporter that the alliance would act. I agree, she said."
+    _, actors = ActorFinder({"NATO": "the alliance"})(text)
+    nato = next(a for a in actors if a.name == "NATO")
+    assert [m.text for m in nato.mentions] == ["the alliance"]  # not "a" and "I"
+    with pytest.raises(TypeError, match="aliases must be a dict"):
+        ActorFinder(["the alliance"])
+    with pytest.raises(TypeError, match=r"aliases\['NATO'\]"):
+        ActorFinder({"NATO": 5})
