@@ -84,6 +84,7 @@ def _read_rows(path: str | None):
 
 def cmd_predict(a) -> int:
     from .estimator import StanceClassifier
+    from .inputs import find_span
 
     _check_out_file(a.output, "-o")
     rows = []
@@ -94,6 +95,8 @@ def cmd_predict(a) -> int:
         for col in (a.text_col, a.target_col):
             if not isinstance(r[col], str) or not r[col].strip():
                 return _err(f"{src}:{n}: field {col!r} is {'empty' if isinstance(r[col], str) else 'not text'}")
+        if r.get("holder") and (not isinstance(r["holder"], str) or find_span(r[a.text_col], r["holder"])[0] is None):
+            return _err(f"{src}:{n}: holder {r['holder']!r} does not occur in the text")  # not "row 1" of the model's
         rows.append({"text": r[a.text_col], "target": r[a.target_col], **({"holder": r["holder"]} if r.get("holder")
                                                                           else {})})
     clf = StanceClassifier(task=a.task, model=a.model)

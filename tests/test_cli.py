@@ -128,6 +128,10 @@ def test_bad_files_are_named_with_their_line(tmp_path, capsys, tiny_model_dir):
                                                     {"text": "   ", "target": "Putin"}]).replace("{}", ""))
     assert main(["predict", str(f), "--model", str(tiny_model_dir), "--task", "attitude"]) == 2
     assert "pred.jsonl:3: field 'text' is empty" in capsys.readouterr().err
+    f = tmp_path / "holder.csv"  # the file's line, not the row's index among the rows read
+    f.write_text("text,target,holder\nBob praised Al.,Al,Bob\n\nBob praised Al.,Al,Zed\n")
+    assert main(["predict", str(f), "--model", str(tiny_model_dir), "--task", "directed"]) == 2
+    assert "holder.csv:4: holder 'Zed' does not occur in the text" in capsys.readouterr().err
 
 
 def test_a_new_task_trains_and_evaluates_with_its_own_labels_as_written(tmp_path, capsys, tiny_model_dir):
