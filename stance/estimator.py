@@ -2,6 +2,7 @@
 from __future__ import annotations
 
 import copy
+import numbers
 import os
 from contextlib import contextmanager
 from pathlib import Path
@@ -141,6 +142,11 @@ class StanceClassifier(ClassifierMixin, BaseEstimator):
             raise ValueError("fit needs at least one training row; X is empty")
         if not 0 <= (self.validation_fraction or 0) < 1:
             raise ValueError(f"validation_fraction must be in [0, 1), got {self.validation_fraction!r}")
+        if isinstance(self.batch_size, bool) or not isinstance(self.batch_size, numbers.Integral) \
+                or self.batch_size < 1:  # 0 was a ZeroDivisionError deep in training
+            raise ValueError(f"batch_size (--batch-size) must be a whole number, 1 or more; got {self.batch_size!r}")
+        if not isinstance(self.epochs, numbers.Real) or not self.epochs > 0:  # 0 or -1 trained one step anyway
+            raise ValueError(f"epochs (--epochs) must be more than 0; got {self.epochs!r}")
         with _rng_kept():
             return self._fit(X, ys, items, X_dev, y_dev)
 

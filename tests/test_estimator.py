@@ -56,6 +56,11 @@ def test_fit_refuses_empty_rows_and_unlabelled_dev_rows(base):
         clf.fit([], [])
     with pytest.raises(ValueError, match="X_dev needs labels"):
         clf.fit(ROWS, LABELS, X_dev=ROWS[:2])
+    with pytest.raises(ValueError, match=r"batch_size \(--batch-size\) must be a whole number, 1 or more; got 0"):
+        StanceClassifier(task="attitude", model=base, batch_size=0).fit(ROWS, LABELS)
+    for epochs in (0, -1):
+        with pytest.raises(ValueError, match=r"epochs \(--epochs\) must be more than 0"):
+            StanceClassifier(task="attitude", model=base, epochs=epochs).fit(ROWS, LABELS)
 
 
 def test_unknown_label_needs_new_labels(base):
