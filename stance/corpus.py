@@ -162,6 +162,9 @@ def _csv_records(path: Path, text_column: str, id_column: str) -> Iterator[Recor
                                   f"were read, chunks already scored are kept") from e
             where = f"line {record_first_line(reader, row)}"  # a quoted field may span lines
             error = _csv_undecodable(row)
+            if not error and row.get(None):  # more fields than the header: an unquoted comma cut the text short
+                error = (f"{len(reader.fieldnames) + len(row[None])} fields, the header has {len(reader.fieldnames)} "
+                         f"(quote a field that holds a comma)")
             if error:
                 aid = row.get(id_column)
                 yield Record(i, where, aid if aid and not _undecodable(aid) else None, error=error)

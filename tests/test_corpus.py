@@ -326,7 +326,8 @@ def test_non_utf8_bytes_are_an_error_naming_the_line(tmp_path, tiny_model_dir):
         {"where": "line 2", "article_id": None, "reason": "not UTF-8 (byte 0xe9 at column 29)"}]
     assert set(read_scores(tmp_path / "out_jsonl")["article_id"]) <= {"a0", "a1", "a2"}
 
-    rows = [b"doc,body", b"x1," + ARTICLES[0].encode(), b'x2,"Caf\xe9 owner Macron"', b"x3," + ARTICLES[1].encode()]
+    rows = [b"doc,body", b'x1,"' + ARTICLES[0].encode() + b'"', b'x2,"Caf\xe9 owner Macron"',
+            b'x3,"' + ARTICLES[1].encode() + b'"']  # ARTICLES[0] holds a comma
     (tmp_path / "in.csv").write_bytes(bom + b"\r\n".join(rows) + b"\r\n")  # as Excel saves "CSV UTF-8"
     s = score_corpus(tmp_path / "in.csv", tmp_path / "out_csv", model=str(tiny_model_dir), progress=False,
                      text_column="body", id_column="doc", errors=str(tmp_path / "errors_csv.jsonl"))
@@ -363,6 +364,13 @@ def test_csv_with_a_progress_bar_long_fields_and_multi_line_records(tmp_path, ti
     errs = [json.loads(l) for l in (tmp_path / "errors_bad.jsonl").read_text().splitlines()]
     assert [(e["where"], e["reason"]) for e in errs] == [("line 5", "missing id (field 'doc')"),
                                                          ("line 8", "empty text (skipped)")]
+    (tmp_path / "commas.csv").write_text("doc,body\nx1,Putin shrugged.\nx2,Putin smiled, and Biden frowned.\n")
+    s = score_corpus(tmp_path / "commas.csv", tmp_path / "out_commas", model=str(tiny_model_dir), text_column="body",
+                     id_column="doc", progress=False)
+    assert (s["scored"], s["failed"]) == (1, 1)  # not x2 scored on "Putin smiled" alone
+    assert read_errors(tmp_path / "out_commas") == [
+        {"where": "line 3", "article_id": "x2",
+         "reason": "3 fields, the header has 2 (quote a field that holds a comma)"}]
     (tmp_path / "ids.jsonl").write_text('{"id": "\\ud800", "text": "Putin shrugged."}\n{"id": "b"}\n')
     s = score_corpus(tmp_path / "ids.jsonl", tmp_path / "out_ids", model=str(tiny_model_dir), progress=False,
                      errors=str(tmp_path / "errors_ids.jsonl"))
