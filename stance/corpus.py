@@ -131,6 +131,8 @@ def _csv_undecodable(row: dict) -> str | None:
 def _csv_header(path: Path, reader: csv.DictReader, text_column: str, id_column: str) -> None:
     """Refuse a CSV header that is not UTF-8 or lacks the id or text column, naming the file and the problem."""
     names = reader.fieldnames or []
+    if not names:  # not "columns are None"
+        raise CorpusError(f"{path}: empty file (no header line with the {id_column!r} and {text_column!r} columns)")
     bad = next((n for n in names if _undecodable(n)), None)
     if bad is not None:
         raise CorpusError(f"{path}: line {reader.line_num} (the header) is not UTF-8 (byte "

@@ -87,6 +87,9 @@ def test_formats_and_inputs(tmp_path, tiny_model_dir):
     assert set(outs["csv"]["article_id"]) == {"x1", "x2"} and len(outs["csv"]) >= 4  # China, Russia, Scholz, Macron
     with pytest.raises(CorpusError, match=r"no column\(s\) \['text'\]"):
         list(read_records(tmp_path / "in.csv", "text", "doc"))
+    (tmp_path / "empty.csv").write_text("")
+    with pytest.raises(CorpusError, match=r"empty.csv: empty file \(no header line with the 'id' and 'text' columns\)"):
+        list(read_records(tmp_path / "empty.csv"))
 
 
 def test_score_frame(tiny_model_dir):
