@@ -624,12 +624,16 @@ def score_corpus(input: str | os.PathLike, output: str | os.PathLike, topic: str
 
 def score_frame(df, text_column: str = "text", id_column: str | None = "id", topic: str | None = None,
                 model: str = DEFAULT_MODEL, batch_articles: int = 64, attitude_model: str | None = None):
-    """Score a pandas DataFrame in memory: one row per (article, actor). Without ``id_column`` the index is the
-    id. Rows with an empty text give no actor rows."""
+    """Score a pandas DataFrame in memory: one row per (article, actor). Without ``id_column`` (None, or the
+    default ``"id"`` where the frame has no such column) the index is the id. Rows with an empty text give no actor
+    rows."""
     import pandas as pd
 
     if text_column not in df.columns:
         raise CorpusError(f"DataFrame has no column {text_column!r}; it has {list(df.columns)}")
+    if id_column not in (None, "id") and id_column not in df.columns:  # a misspelt id column is not the index
+        raise CorpusError(f"DataFrame has no column {id_column!r}; it has {list(df.columns)} (id_column=None: the "
+                          f"index is the id)")
     ids = df[id_column] if id_column and id_column in df.columns else df.index
     recs = [_norm(a, t, i, f"row {i}", text_column, id_column or "the index")
             for i, (a, t) in enumerate(zip(ids, df[text_column]))]

@@ -426,6 +426,8 @@ def test_output_format_engine_and_frame_errors(tmp_path, tiny_model_dir):
     assert set(out["article_id"]) == {"p", "q"}  # the index is the id
     with pytest.raises(CorpusError, match="has no column 'text'"):
         score_frame(df, model=str(tiny_model_dir))
+    with pytest.raises(CorpusError, match="has no column 'ulr'"):  # not the index under another name
+        score_frame(df, text_column="body", id_column="ulr", model=str(tiny_model_dir))
     with pytest.raises(CorpusError, match="row 1: missing id"):
         score_frame(pd.DataFrame({"id": ["a", None], "text": ARTICLES[:2]}), model=str(tiny_model_dir))
 
