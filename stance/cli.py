@@ -35,7 +35,7 @@ def _check_out_file(path: str | None, option: str) -> None:
 def cmd_evaluate(a) -> int:
     from .data import DATASETS, load_file
     from .estimator import StanceClassifier
-    from .evaluation import evaluate, evaluate_dataset
+    from .evaluation import evaluate_dataset, score_predictions
     from .labels import TASK_LABELS
 
     _check_out_file(a.png, "--png")
@@ -48,7 +48,14 @@ def cmd_evaluate(a) -> int:
         ds = load_file(a.data, a.task, a.text_col, a.target_col, a.label_col, labels=classes)
         metric = "f_avg" if a.task == "stance" and {"favor", "against"} <= set(classes) else "macro_f1"
         X = ds.to_pandas()
-        res = evaluate(clf, X, X["label"].tolist(), labels=classes, metric=metric, n_boot=a.n_boot)
+        gold = X["label"].tolist()
+        pred = [str(v) for v in clf.predict(X)]
+        # macro-F1 over the labels of the file or of the predictions, as scikit-learn's f1_score averages them: a
+        # label of the model's that neither holds (a 2-row file) would only add a 0 to the mean
+        seen = set(gold) | set(pred)
+        used = [c for c in classes if c in seen or (metric == "f_avg" and c in ("favor", "against"))]
+        absent = [c for c in classes if c not in used]
+        res = score_predictions(gold, pred, labels=used, metric=metric, n_boot=a.n_boot)
         name = Path(a.data).name
     else:
         if not a.dataset:
@@ -63,13 +70,16 @@ def cmd_evaluate(a) -> int:
     if a.png:
         res.save_confusion_png(a.png, title=f"{name} {res.metric} {res.score:.3f}")
     if a.json:
-        print(json.dumps({"dataset": name, "model": a.model, **res.to_dict()}))
+        print(json.dumps({"dataset": name, "model": a.model, **res.to_dict(),
+                          **({"labels_absent": absent} if a.data else {})}))
     else:
         ci = f" (95% CI {res.ci95[0]:.4f}-{res.ci95[1]:.4f})" if res.ci95 else ""  # none with --n-boot 0
         print(f"{name}: n={res.n} {res.metric}={res.score:.4f}{ci} "
               f"accuracy={res.accuracy:.4f} macro_f1={res.macro_f1:.4f}")
         for lab, v in res.per_class.items():
             print(f"  {lab:>14}  P={v['precision']:.3f} R={v['recall']:.3f} F1={v['f1']:.3f} n={v['support']}")
+        if a.data and absent:
+            print(f"  labels in neither the file nor the predictions, left out of macro-F1: {', '.join(absent)}")
     return 0
 
 

@@ -16,6 +16,11 @@ def test_evaluate_user_file_json(tmp_path, capsys, tiny_model_dir):
                "--target-col", "who", "--label-col", "y", "--json", "--n-boot", "20"])
     out = json.loads(capsys.readouterr().out)
     assert rc == 0 and out["n"] == 2 and {"accuracy", "macro_f1", "ci95"} <= set(out)
+    # macro-F1 averages the labels the file or the predictions hold, as scikit-learn does, not all seven
+    held = {"uneasy", "supportive"} | {lab for lab, v in out["per_class"].items() if v["precision"] > 0}
+    used = [lab for lab in out["per_class"] if lab not in out["labels_absent"]]
+    assert held <= set(used) and len(used) + len(out["labels_absent"]) == 7 and len(used) <= 4
+    assert out["macro_f1"] == pytest.approx(sum(out["per_class"][lab]["f1"] for lab in used) / len(used))
 
 
 def test_evaluate_dataset_json(capsys, tiny_model_dir):
