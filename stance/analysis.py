@@ -244,7 +244,8 @@ def check_topic(topic) -> None:
     """A topic is a non-blank string, or None for none."""
     if topic is not None and (not isinstance(topic, str) or not any(c.isalnum() for c in topic)):
         why = "blank (no letter or digit)" if isinstance(topic, str) else "not a string"
-        raise ValueError(f"topic {topic!r} is {why}; pass a topic such as 'the sanctions', or None for no stance")
+        raise ValueError(f"topic {topic!r} is {why}; pass a topic such as 'the sanctions', or none (None) "
+                         f"for no stance")
 
 
 def analysis_models(model: str = DEFAULT_MODEL, attitude_model: str | None = None):

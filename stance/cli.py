@@ -177,6 +177,9 @@ def cmd_score(a) -> int:
                            progress=not a.quiet, errors=a.errors,
                            ray_address=a.ray_address, attitude_model=a.attitude_model)
     print(json.dumps(summary))
+    if not any(summary.get(k, 0) for k in ("scored", "skipped", "failed")):
+        what = "no .txt files in that folder" if Path(a.input).is_dir() else "an empty file or a header-only CSV"
+        print(f"stance score: {a.input} holds no articles ({what}); nothing was scored", file=sys.stderr)
     if summary.get("failed", 0):
         from .corpus import read_errors
 

@@ -356,14 +356,20 @@ def jsonl_records(text: str, name: str) -> list[tuple[int, dict]]:
     return records
 
 
+OTHER_TABLES = (".tsv", ".tab", ".xlsx", ".xls", ".ods", ".parquet", ".feather", ".arrow")
+
+
 def read_rows(path: str | os.PathLike, default: str = "csv") -> list[tuple[int, dict]]:
     """The records of a JSONL (``.jsonl``, ``.json``, ``.ndjson``: one JSON object per line) or CSV file (``.csv``,
     header row first; other suffixes: ``default``), each with its line number; errors name the file and line."""
     path = Path(path)
     if not path.is_file():
         raise DataError(f"{path}: {'is a folder, not a file' if path.is_dir() else 'no such file'}")
-    text = decode_text(path.read_bytes(), str(path))
     suffix = path.suffix.lower()
+    if suffix in OTHER_TABLES:  # read as JSONL, a TSV gave "not valid JSON" on its first line
+        raise DataError(f"{path}: {suffix} files are not read; save it as CSV (comma-separated, header first) or "
+                        f"JSONL (one JSON object per line)")
+    text = decode_text(path.read_bytes(), str(path))
     if suffix in (".jsonl", ".json", ".ndjson") or (suffix != ".csv" and default == "jsonl"):
         return jsonl_records(text, str(path))
     return csv_records(text, str(path))

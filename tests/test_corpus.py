@@ -478,3 +478,16 @@ def test_the_two_engines_do_not_share_an_output_folder(tmp_path, tiny_model_dir)
     with pytest.raises(CorpusError, match="holds a run of the local engine"):
         score_corpus(tmp_path / "in.jsonl", tmp_path / "local", model=str(tiny_model_dir), engine="ray",
                      progress=False)
+
+
+def test_the_cli_says_when_an_input_holds_no_articles(tmp_path, capsys, tiny_model_dir):
+    from stance.cli import main
+
+    (tmp_path / "empty.jsonl").write_text("")
+    (tmp_path / "folder").mkdir()
+    (tmp_path / "folder" / "notes.md").write_text("Putin shrugged.")
+    for src, why in (("empty.jsonl", "an empty file"), ("folder", "no .txt files in that folder")):
+        rc = main(["score", str(tmp_path / src), "-o", str(tmp_path / f"out-{src}"), "--model", str(tiny_model_dir),
+                   "--quiet"])
+        err = capsys.readouterr().err
+        assert rc == 0 and f"holds no articles ({why}" in err and "nothing was scored" in err, err

@@ -271,3 +271,12 @@ def test_user_csv_files_name_the_first_line_of_a_record_and_refuse_repeated_colu
     f.write_text("text,target,label,text\nPutin smiled.,Putin,neutral,Other text\n")
     with pytest.raises(DataError, match=r"mine.csv:1: column\(s\) \['text'\] appear more than once"):
         load_file(f, "sentiment")
+
+
+def test_a_tsv_or_spreadsheet_is_refused_by_its_suffix(tmp_path):
+    from stance.data import DataError, read_rows
+
+    f = tmp_path / "mine.tsv"
+    f.write_text("text\ttarget\tlabel\nThe plan works.\tplan\tpositive\n")
+    with pytest.raises(DataError, match=r"mine.tsv: .tsv files are not read; save it as CSV"):
+        read_rows(f, default="jsonl")
