@@ -500,6 +500,9 @@ class ArticleAttitude(BaseEstimator):
 
         if self.rule not in ("support", "mean"):
             raise ValueError(f"rule must be 'support' or 'mean', got {self.rule!r}")
+        from .evaluation import as_frame
+
+        X = as_frame(X, "ArticleAttitude.predict")
         missing = [c for c in ("text", "target_start", "target_end") if c not in X.columns]
         if missing:
             raise ValueError(f"ArticleAttitude.predict needs columns text, target_start, target_end "

@@ -200,7 +200,7 @@ def score_predictions(y_true: Sequence[str], y_pred: Sequence[str], labels: Sequ
     if metric not in METRICS:
         raise ValueError(f"unknown metric {metric!r}; choose from {sorted(METRICS)}")
     if groups is not None:
-        groups = ["" if g is None else str(g) for g in groups]
+        groups = ["" if g is None or (isinstance(g, float) and g != g) else str(g) for g in groups]  # None, NaN
         if len(groups) != len(y_true):
             raise ValueError(f"{len(groups)} groups for {len(y_true)} rows")
     # without a label set, every label seen, gold or predicted (as scikit-learn's f1_score does)
@@ -284,6 +284,20 @@ def evaluate_dataset(estimator: Any, name: str, split: str = "test", data_dir=No
 _SENT = re.compile(r"[^.!?\n]+(?:[.!?]+[\"'”’]?|\n|$)")
 
 
+def as_frame(X, who: str):
+    """A DataFrame of rows given as one, as a ``datasets.Dataset`` or as a list of dicts."""
+    import pandas as pd
+
+    if isinstance(X, pd.DataFrame):
+        return X
+    if hasattr(X, "to_pandas"):
+        return X.to_pandas()
+    if isinstance(X, (list, tuple)) and all(isinstance(r, dict) for r in X):
+        return pd.DataFrame(list(X))
+    raise TypeError(f"{who} takes a DataFrame, a datasets.Dataset or a list of dicts (rows with text and target); "
+                    f"got {type(X).__name__}")
+
+
 class DocumentLevel(BaseEstimator):
     """PerSenT: the author's sentiment toward a document's main person. Each sentence that names the person
     (full or last name) is scored by the sentence-level system; the mean probability (or the vote) decides.
@@ -315,7 +329,7 @@ class DocumentLevel(BaseEstimator):
                          "holder": None, "holder_start": None, "holder_end": None}]
 
     def predict(self, X):
-        recs = X.to_dict("records")
+        recs = as_frame(X, "DocumentLevel.predict").to_dict("records")
         per_doc = [self._rows(r["text"], r["target"]) for r in recs]
         flat = [row for rows in per_doc for row in rows]
         import pandas as pd

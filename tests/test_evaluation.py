@@ -251,3 +251,19 @@ def test_bootstrap_and_paired_test_check_their_inputs():
         paired_bootstrap([], [], [], ["a", "b"])
     with pytest.raises(ValueError, match="2 gold labels but 2 and 1 predictions"):
         paired_bootstrap(["a", "b"], ["a", "b"], ["a"], ["a", "b"])
+
+
+def test_document_level_takes_lists_and_datasets_and_groups_read_nan_as_none():
+    import datasets
+    from sklearn.dummy import DummyClassifier
+
+    from stance.evaluation import DocumentLevel, score_predictions
+
+    rows = [{"text": "Anna Berg won. Berg smiled.", "target": "Anna Berg"}]
+    F = pd.DataFrame([{"text": "x", "target": "x"}] * 2)
+    dl = DocumentLevel(DummyClassifier(strategy="most_frequent").fit(F, ["positive", "positive"]))
+    assert dl.predict(rows).tolist() == dl.predict(datasets.Dataset.from_list(rows)).tolist() == ["positive"]
+    with pytest.raises(TypeError, match="takes a DataFrame, a datasets.Dataset or a list of dicts"):
+        dl.predict("Anna Berg won.")
+    res = score_predictions(["a", "b", "a"], ["a", "b", "b"], groups=[None, float("nan"), "g"], n_boot=0)
+    assert set(res.per_group) == {"", "g"} and res.per_group[""]["n"] == 2
