@@ -15,7 +15,6 @@ from functools import lru_cache
 from pathlib import Path
 
 import numpy as np
-from sklearn.base import BaseEstimator
 
 from .actors import ActorFinder, user_aliases
 from .backbone import ModelError
@@ -454,7 +453,7 @@ def _prepared(text: str, aliases_key: str, possessors: bool = False) -> _Prepare
     return _prepare(text, _finder(json.loads(aliases_key) if aliases_key else None), possessors)
 
 
-class ArticleAttitude(BaseEstimator):
+class ArticleAttitude:
     """Article-level attitude of actors from any passage-level attitude system (how ``attitude-articles`` is scored).
 
     ``predict`` takes rows in the common schema (a DataFrame): ``text`` is a whole article, ``target_start`` and
@@ -475,6 +474,20 @@ class ArticleAttitude(BaseEstimator):
                  aliases: dict[str, list[str]] | None = None, possessors: bool = False):
         self.system, self.min_evidence, self.rule, self.aliases = system, min_evidence, rule, aliases
         self.possessors = possessors
+
+    # the estimator contract (clone, GridSearchCV) without importing scikit-learn here: analyze and corpus scoring
+    # load without it
+    _PARAMS = ("system", "min_evidence", "rule", "aliases", "possessors")
+
+    def get_params(self, deep: bool = True) -> dict:
+        return {k: getattr(self, k) for k in self._PARAMS}
+
+    def set_params(self, **params) -> "ArticleAttitude":
+        for k, v in params.items():
+            if k not in self._PARAMS:
+                raise ValueError(f"invalid parameter {k!r} for ArticleAttitude; parameters: {', '.join(self._PARAMS)}")
+            setattr(self, k, v)
+        return self
 
     @property
     def classes_(self):  # the passage system's, read when asked (it may be fitted after this wrapper is made)

@@ -246,6 +246,8 @@ def test_article_attitude_follows_the_estimator_contract():
     assert twin.get_params()["min_evidence"] == 0.6 and twin.fit(None) is twin
     assert list(twin.classes_) == list(sysm.classes_)  # the passage system's, read when asked
     assert twin.set_params(rule="mean").rule == "mean"
+    with pytest.raises(ValueError, match="invalid parameter .rules."):
+        twin.set_params(rules="mean")
 
 
 def test_article_attitude_gives_analyze_labels_with_the_shipped_model(demo, demo_text):
