@@ -348,10 +348,11 @@ def _assemble(p: _Prepared, labels: dict, probs, stance_probs, topic, model_name
                 a_lab = NEUTRAL_LABEL["attitude"]
             evidence.append(Evidence(text[s0:s1], s0, s1, a_lab, round(float(pa.max()), 4) if pa is not None else 0.0,
                                      labels["sentiment"][int(probs["sentiment"][i].argmax())],
-                                     Mention(q.mention.text, q.mention.start, q.mention.end)))
+                                     Mention(text[q.mention.start:q.mention.end], q.mention.start, q.mention.end)))
         evidence.sort(key=lambda e: (e.attitude != (att.label if att else ""), -e.attitude_score, e.start))
         actors.append(Actor(g.name, g.type, g.aliases,
-                            [Mention(x.text, x.start, x.end) for x in g.mentions if x.role != "location"],
+                            # the caller's text, not the finder's copy (where a CRLF inside a name reads " \n")
+                            [Mention(text[x.start:x.end], x.start, x.end) for x in g.mentions if x.role != "location"],
                             att, sen, stn, evidence))
     return ArticleAnalysis(text, actors, topic, model_name, len(p.items), warnings)
 

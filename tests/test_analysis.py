@@ -139,6 +139,18 @@ def test_a_blank_topic_is_refused_and_a_byte_order_mark_hides_no_actor(tiny_mode
     assert all(crlf[e.start:e.end] == e.text for a in got["crlf"].actors for e in a.evidence)
 
 
+def test_a_name_across_a_crlf_line_end_is_reported_as_the_text_gives_it(tiny_model_dir):
+    from stance.analysis import analyze
+
+    # hard-wrapped copy with Windows line ends: a name broken over the line end ("Vladimir\r\nPutin") was reported
+    # with the finder's own copy of it ("Vladimir \nPutin"), which the offsets do not slice from the text
+    text = "Analysts said Vladimir\r\nPutin was bluffing.\r\nThe United\r\nStates rejected the claim."
+    res = analyze(text, model=str(tiny_model_dir))
+    spans = [m for a in res.actors for m in a.mentions] + [e.mention for a in res.actors for e in a.evidence]
+    assert any("\r\n" in m.text for m in spans)
+    assert all(text[m.start:m.end] == m.text for m in spans)
+
+
 def test_edge_inputs(tmp_path):
     assert stance.analyze("").actors == [] and stance.analyze("  \n ").actors == []
     assert stance.analyze("", attitude_model="default").attitude_model == "default"  # recorded also when empty
