@@ -86,8 +86,8 @@ class ActorGroup:
         seen: dict[str, None] = {}
         for m in self.mentions:
             if m.role not in ("pronoun", "location"):  # "a meeting in Beijing" names no alias of China
-                seen.setdefault(m.alias, None)
-                seen.setdefault(m.text, None)
+                seen.setdefault(_norm(m.alias), None)
+                seen.setdefault(_norm(m.text), None)
         return list(seen)
 
 
@@ -111,12 +111,14 @@ class AliasTable:
         self.titles = sorted(data["titles"], key=len, reverse=True)
 
     def _add(self, form: str, canon: str, typ: str) -> None:
+        form = _norm(form)
         if form.isupper() and len(form) <= 6:
             self.exact[form] = (canon, typ)
         else:
             self.folded[form.lower()] = (canon, typ)
 
     def lookup(self, form: str) -> tuple[str, str] | None:
+        form = _norm(form)  # "United\nStates" in hard-wrapped text is "United States"
         return self.exact.get(form) or self.folded.get(form.lower())
 
 
@@ -171,7 +173,15 @@ def _clean(text: str, start: int) -> tuple[str, int, int]:
     pm = _POSS.search(text[s:e])
     if pm and e - pm.start() < e - s:
         e = s + pm.start()
+    while e > s and text[e - 1].isspace():  # "Fidelity ’" less its apostrophe is "Fidelity", not "Fidelity "
+        e -= 1
     return text[s:e], start + s, start + e
+
+
+def _norm(name: str) -> str:
+    """A name with its whitespace runs as single spaces: a name broken over a line or typed with two spaces is the
+    same name (the mention's own text and offsets stay as the article has them)."""
+    return " ".join(name.split())
 
 
 def user_aliases(aliases) -> dict[str, list[str]] | None:
@@ -207,7 +217,7 @@ class ActorFinder:
         # (all-caps acronyms as written)
         forms = sorted({f for canon, fs in (aliases or {}).items() for f in [canon, *fs] if f.strip()},
                        key=len, reverse=True)
-        self._user_forms = [re.compile(r"(?<!\w)" + re.escape(f) + r"(?!\w)",
+        self._user_forms = [re.compile(r"(?<!\w)" + r"\s+".join(map(re.escape, f.split())) + r"(?!\w)",  # "the\nbloc"
                                        0 if f.isupper() and len(f) <= 6 else re.IGNORECASE) for f in forms]
 
     def _user_mentions(self, text: str, sentences: list[tuple[int, int]], taken: list[RawMention]):
@@ -354,21 +364,22 @@ class ActorFinder:
                 people.append(m)
                 continue
             else:
-                key = m.text
+                key = _norm(m.text)
                 typ = NER_TYPE[m.label]
                 for g in groups:  # organisations differ in case or article only ("the Fed", "Fed")
                     if g.lower() == key.lower():
                         key = g
             groups.setdefault(key, ActorGroup(key, typ)).mentions.append(m)
         # a person's name from the alias table takes part like a mention of it ("Biden" joins "Joe Biden")
-        names = sorted({m.text for m in people} | {k for _, k in named}, key=lambda n: (-len(n.split()), -len(n)))
+        names = sorted({_norm(m.text) for m in people} | {k for _, k in named},
+                       key=lambda n: (-len(n.split()), -len(n)))
         canon: dict[str, str] = {}
         for n in names:
             toks = n.split()
             longer = [c for c in set(canon.values()) if len(c.split()) > len(toks) and set(toks) <= set(c.split())
                       and (toks[-1] == c.split()[-1] or toks[0] == c.split()[0])]
             canon[n] = longer[0] if len(longer) == 1 else n
-        for m, key in [(m, canon[m.text]) for m in people] + [(m, canon[k]) for m, k in named]:
+        for m, key in [(m, canon[_norm(m.text)]) for m in people] + [(m, canon[k]) for m, k in named]:
             groups.setdefault(key, ActorGroup(key, "person")).mentions.append(m)
         for g in groups.values():
             g.type = g.type or "organisation"  # only the user's forms, which the NER never tagged

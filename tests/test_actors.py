@@ -136,3 +136,21 @@ def test_an_alias_given_as_one_string_is_one_form_not_its_letters():
         ActorFinder(["the alliance"])
     with pytest.raises(TypeError, match=r"aliases\['NATO'\]"):
         ActorFinder({"NATO": 5})
+
+
+def test_a_name_broken_over_a_line_or_spaced_twice_is_the_same_actor():
+    # hard-wrapped copy: "United\nStates" was a second actor, a place, beside "United States"; "Vladimir\nPutin" a
+    # second person; "the\nbloc" no mention of the user's actor
+    text = ("Russian President Vladimir Putin warned Europe. Analysts said Vladimir\nPutin was bluffing. The United\n"
+            "States rejected the claim, and the United States said so again. The\nbloc said it would respond.")
+    _, actors = ActorFinder({"European Union": ["the bloc"]})(text)
+    got = {a.name: (a.type, a.aliases, len(a.mentions)) for a in actors}
+    assert got["Vladimir Putin"][2] == 2 and got["United States"] == ("country", ["United States"], 2)
+    assert got["European Union"][2] == 1 and len(got) == 3
+    assert all(text[m.start:m.end] == m.text for a in actors for m in a.mentions)  # offsets as the text has them
+    # a possessive split off the NER's span (tokenised copy: "Kenyatta ' s") leaves no trailing space on the name
+    text = "Kenyatta won. President Uhuru Kenyatta ' s party said Kenyatta would govern."
+    _, actors = ActorFinder()(text)
+    assert [(a.name, sorted(a.aliases)) for a in actors] == [
+        ("Uhuru Kenyatta", ["Kenyatta", "President Uhuru Kenyatta", "Uhuru Kenyatta"])]  # was "Uhuru Kenyatta "
+    assert all(text[m.start:m.end] == m.text for a in actors for m in a.mentions)
