@@ -112,8 +112,8 @@ class ArticleAnalysis:
             stance = (f"{a.stance.label} {a.stance.score:.2f}" if a.stance else "",) if topical else ()
             rows.append((a.name, a.type, f"{a.attitude.label} {a.attitude.score:.2f}",
                          f"{a.sentiment.label} {a.sentiment.score:.2f}") + stance + (str(len(a.mentions)),))
-        w = [max(len(r[i]) for r in rows) for i in range(len(rows[0]))]
-        lines = ["  ".join(c.ljust(w[i]) for i, c in enumerate(r)).rstrip() for r in rows]
+        w = [max(_width(r[i]) for r in rows) for i in range(len(rows[0]))]
+        lines = ["  ".join(c + " " * (w[i] - _width(c)) for i, c in enumerate(r)).rstrip() for r in rows]
         lines.insert(1, "  ".join("-" * x for x in w).rstrip())
         out = "\n".join(lines)
         for a in self.actors:
@@ -125,6 +125,13 @@ class ArticleAnalysis:
         if self.warnings:
             out += "\n\nWarnings:\n" + "\n".join(f"  - {w}" for w in self.warnings)
         return out
+
+
+def _width(s: str) -> int:
+    """Terminal columns of a cell: a wide (CJK) character takes two, a combining accent none."""
+    import unicodedata
+
+    return sum(0 if unicodedata.combining(c) else 2 if unicodedata.east_asian_width(c) in "WF" else 1 for c in s)
 
 
 def read_article(path: str) -> str:

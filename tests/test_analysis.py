@@ -286,6 +286,19 @@ def test_the_table_has_a_stance_column_only_with_a_topic(tiny_model_dir):
     assert topical[2].split()[-3] in ("favor", "against", "none")
 
 
+def test_the_table_lines_up_names_in_wide_characters():
+    from stance.analysis import Actor, ArticleAnalysis, Label
+
+    def actor(name):
+        return Actor(name, "person", [name], [], Label("neutral", 0.5, {}), Label("neutral", 0.5, {}), None, [])
+
+    # CJK characters take two columns in a terminal: "习近平" was padded as three columns and pushed its row's
+    # type, attitude and sentiment three columns left of the header's
+    lines = ArticleAnalysis("", [actor("习近平"), actor("Joe Biden"), actor("Zoë")]).table().splitlines()
+    cols = [line.index("person") + sum(c >= "\u1100" for c in line[:line.index("person")]) for line in lines[2:]]
+    assert cols == [lines[0].index("type")] * 3
+
+
 def test_possessor_passages_show_no_attitude():
     import numpy as np
     from stance.analysis import _aggregate, _prepare, _finder
