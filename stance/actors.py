@@ -337,6 +337,8 @@ class ActorFinder:
                     pronouns.append((t.idx + off, t.idx + off + len(t.text), tok_sent.get(t.i, 0), _bystander(t)))
         if self._user_forms:
             raw = self._user_mentions(text, sentences, raw)
+        # a pronoun inside a name ("Her" of a user's "Her Majesty's Government") is part of that name, no mention
+        pronouns = [p for p in pronouns if not any(m.start < p[1] and p[0] < m.end for m in raw)]
         actors = self._group(raw)
         self._resolve_pronouns(actors, pronouns, text)
         kept = [a for a in actors if any(m.role in ("actor", "pronoun") for m in a.mentions)]

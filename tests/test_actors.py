@@ -154,3 +154,12 @@ def test_a_name_broken_over_a_line_or_spaced_twice_is_the_same_actor():
     assert [(a.name, sorted(a.aliases)) for a in actors] == [
         ("Uhuru Kenyatta", ["Kenyatta", "President Uhuru Kenyatta", "Uhuru Kenyatta"])]  # was "Uhuru Kenyatta "
     assert all(text[m.start:m.end] == m.text for a in actors for m in a.mentions)
+
+
+def test_a_pronoun_inside_a_name_is_no_mention_of_a_person():
+    # "Her" of "Her Majesty's Government" was also a mention of Boris Johnson: counted in his mentions and evidence,
+    # while the HTML view could highlight only one of the two overlapping spans
+    text = "Boris Johnson spoke on Monday. Her Majesty's Government said the deal was dead."
+    _, actors = ActorFinder({"United Kingdom": ["Her Majesty's Government"]})(text)
+    got = {a.name: [(m.text, m.start) for m in a.mentions] for a in actors}
+    assert got == {"Boris Johnson": [("Boris Johnson", 0)], "United Kingdom": [("Her Majesty's Government", 31)]}
