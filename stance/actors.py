@@ -134,7 +134,7 @@ def load_nlp():
 
 def blocks(text: str, limit: int = MAX_BLOCK_CHARS) -> Iterable[tuple[int, str]]:
     """Split at paragraph breaks into blocks of at most ``limit`` characters (a longer paragraph is cut at a
-    sentence end, or hard at ``limit``)."""
+    sentence end, else at a space, or hard at ``limit``)."""
     start = 0
     n = len(text)
     while start < n:
@@ -145,6 +145,8 @@ def blocks(text: str, limit: int = MAX_BLOCK_CHARS) -> Iterable[tuple[int, str]]
                 m = None
                 for m in re.finditer(r"[.!?]\s", text[start:end]):
                     pass
+                if m is None:  # no sentence end: cut after the last space, not inside a word ("Vladimir Puti|n")
+                    m = re.search(r"\s(?=\S*$)", text[start:end])
                 cut = start + m.end() if m else end
             end = cut
         yield start, text[start:end]

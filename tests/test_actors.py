@@ -57,6 +57,12 @@ def test_blocks_bound_memory_and_cover_text():
     parts = list(blocks(text, limit=2000))
     assert all(len(p) <= 2000 for _, p in parts)
     assert "".join(p for _, p in parts) == text
+    # a paragraph with no sentence end is cut at a space: a hard cut split "Vladimir Putin" into "Vladimir Puti", an
+    # actor of its own, and "n"
+    text = "Merkel said " + ", ".join(["Vladimir Putin met Olaf Scholz"] * 100)
+    parts = list(blocks(text, limit=2000))
+    assert "".join(p for _, p in parts) == text and all(len(p) <= 2000 for _, p in parts)
+    assert all(p[-1].isspace() for _, p in parts[:-1])
 
 
 def test_a_users_alias_is_found_where_ner_tags_nothing():
