@@ -371,8 +371,10 @@ def topic_span(sentence: str, topic: str) -> tuple[int, int] | None:
     (19, 29)
     >>> topic_span("Mayor Brown called it a disgrace.", "the strike") is None
     True
+    >>> topic_span("Mayor Brown called the strike a disgrace.", '"the strike"')  # quotes around it are no part of it
+    (19, 29)
     """
-    t = topic.strip()
+    t = topic.strip().strip("\"'“”‘’").strip()
     forms = [t] + [t.split(" ", 1)[1] for a in ("the ", "a ", "an ") if t.lower().startswith(a) and " " in t]
     for f in forms:
         hit = re.search(r"(?<!\w)" + re.escape(f) + r"(?!\w)", sentence, re.IGNORECASE)
