@@ -310,13 +310,19 @@ def analyze_many(texts: list[str], topic: str | None = None, model: str = DEFAUL
     else:
         m_labels = m.labels
     stance_of = _topic_stances(preps, topic, m, batch_size) if topic and "stance" in m.labels else None
+    topic_note = None
+    if stance_of is not None:  # the stance head reads an unquoted topic's first max_length // 4 tokens
+        n_topic, keep = len(m.tokenizer(topic, add_special_tokens=False)["input_ids"]), m.hp["max_length"] // 4
+        if n_topic > keep:
+            topic_note = (f"the topic is {n_topic} tokens long; where a sentence does not quote it, the stance head "
+                          f"read its first {keep} tokens only")
     results, off = [], 0
     for k, p in enumerate(preps):
         n = len(p.items)
         sl = slice(off, off + n)
         off += n
         pr = {t: v[sl] for t, v in probs.items()}
-        warnings = []
+        warnings = [topic_note] if topic_note and any(not quoted for _, quoted in stance_of[k]) else []
         nt = sum(truncated[sl])
         if nt:
             warnings.append(f"{nt} passage(s) longer than {m.hp['max_length']} tokens were read in a window "

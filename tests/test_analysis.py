@@ -324,3 +324,11 @@ def test_article_attitude_without_rows_predicts_no_rows(tiny_model):
     assert len(aa.predict(X)) == 1
     # not "DataFrame needs columns 'text' and 'target' ...; it has []" about a frame that has them
     assert aa.predict(X.iloc[:0]).tolist() == []
+
+
+def test_a_long_unquoted_topic_is_cut_with_a_warning(tiny_model_dir):
+    text = "Angela Merkel praised the plan. Emmanuel Macron agreed."
+    long_topic = " ".join(["the new European climate and energy policy"] * 8)
+    res = stance.analyze(text, topic=long_topic, model=str(tiny_model_dir))
+    assert any("the stance head read its first 32 tokens only" in w for w in res.warnings), res.warnings
+    assert not stance.analyze(text, topic="the plan", model=str(tiny_model_dir)).warnings
