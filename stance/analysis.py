@@ -105,7 +105,7 @@ class ArticleAnalysis:
     def table(self) -> str:
         """A plain-text table, one actor per line."""
         if not self.actors:
-            return "No actors found."
+            return "No actors found (the text is empty)." if not self.text.strip() else "No actors found."
         topical = any(a.stance for a in self.actors)  # the stance column only where there is one
         rows = [("actor", "type", "attitude", "sentiment") + (("stance",) if topical else ()) + ("mentions",)]
         for a in self.actors:

@@ -153,6 +153,8 @@ def test_a_name_across_a_crlf_line_end_is_reported_as_the_text_gives_it(tiny_mod
 
 def test_edge_inputs(tmp_path):
     assert stance.analyze("").actors == [] and stance.analyze("  \n ").actors == []
+    assert stance.analyze("  \n ").table() == "No actors found (the text is empty)."
+    assert stance.analyze("It rained all day.").table() == "No actors found."
     assert stance.analyze("", attitude_model="default").attitude_model == "default"  # recorded also when empty
     assert stance.analyze("the cat sat on the mat and slept.").actors == []
     bad = tmp_path / "latin1.txt"
