@@ -83,12 +83,12 @@ class ActorGroup:
 
     @property
     def aliases(self) -> list[str]:
-        seen: dict[str, None] = {}
+        seen: dict[str, str] = {}  # case-folded form -> the form as first written ("the bloc", not also "The bloc")
         for m in self.mentions:
             if m.role not in ("pronoun", "location"):  # "a meeting in Beijing" names no alias of China
-                seen.setdefault(_norm(m.alias), None)
-                seen.setdefault(_norm(m.text), None)
-        return list(seen)
+                for form in (_norm(m.alias), _norm(m.text)):
+                    seen.setdefault(form.casefold(), form)
+        return list(seen.values())
 
 
 class AliasTable:

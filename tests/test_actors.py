@@ -169,3 +169,10 @@ def test_a_pronoun_inside_a_name_is_no_mention_of_a_person():
     _, actors = ActorFinder({"United Kingdom": ["Her Majesty's Government"]})(text)
     got = {a.name: [(m.text, m.start) for m in a.mentions] for a in actors}
     assert got == {"Boris Johnson": [("Boris Johnson", 0)], "United Kingdom": [("Her Majesty's Government", 31)]}
+
+
+def test_aliases_that_differ_only_in_case_are_listed_once():
+    text = "The bloc met on Monday. Critics said the bloc was slow. The bloc answered."
+    _, actors = ActorFinder({"European Union": ["the bloc"]})(text)
+    eu = next(a for a in actors if a.name == "European Union")
+    assert [f for f in eu.aliases if f.casefold() == "the bloc"] == ["The bloc"] and len(eu.mentions) == 3
