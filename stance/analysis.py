@@ -120,7 +120,8 @@ class ArticleAnalysis:
             strong = [e for e in a.evidence if e.attitude == a.attitude.label and e.attitude != "neutral"]
             if strong:
                 e = strong[0]
-                snippet = e.text if len(e.text) <= 160 else e.text[:157] + "..."
+                flat = " ".join(e.text.split())  # a hard-wrapped passage on one line (the offsets are the text's)
+                snippet = flat if len(flat) <= 160 else flat[:157] + "..."
                 out += f"\n\n{a.name} — {a.attitude.label} [{e.start}:{e.end}]\n  “{snippet}”"
         if self.warnings:
             out += "\n\nWarnings:\n" + "\n".join(f"  - {w}" for w in self.warnings)

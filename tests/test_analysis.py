@@ -334,3 +334,15 @@ def test_a_long_unquoted_topic_is_cut_with_a_warning(tiny_model_dir):
     res = stance.analyze(text, topic=long_topic, model=str(tiny_model_dir))
     assert any("the stance head read its first 32 tokens only" in w for w in res.warnings), res.warnings
     assert not stance.analyze(text, topic="the plan", model=str(tiny_model_dir)).warnings
+
+
+def test_the_table_prints_a_hard_wrapped_passage_on_one_line():
+    from stance.analysis import Actor, ArticleAnalysis, Evidence, Label, Mention
+
+    text = "Putin dismissed the\nreport as  nonsense."
+    lab = Label("dismissive", 0.9, {"dismissive": 0.9, "neutral": 0.1})
+    ev = Evidence(text, 0, len(text), "dismissive", 0.9, "neutral", Mention("Putin", 0, 5))
+    a = Actor("Vladimir Putin", "person", ["Putin"], [Mention("Putin", 0, 5)], lab,
+              Label("neutral", 0.8, {"neutral": 0.8}), None, [ev])
+    out = ArticleAnalysis(text, [a], None, "default").table()
+    assert "“Putin dismissed the report as nonsense.”" in out and f"[0:{len(text)}]" in out
