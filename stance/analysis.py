@@ -549,8 +549,9 @@ class ArticleAttitude:
                  "target_end": it.target_end, "holder": None, "holder_start": None, "holder_end": None}
                 for items, _ in per_row for it in items]
         # named columns also without rows: no rows in is no rows out, not a complaint about the columns
-        F = pd.DataFrame(flat, columns=["text", "target", "target_start", "target_end", "holder",
-                                        "holder_start", "holder_end"])
+        from .inputs import PASSAGE_COLUMNS
+
+        F = pd.DataFrame(flat, columns=PASSAGE_COLUMNS)
         if hasattr(self.system, "predict_proba"):
             P = np.asarray(self.system.predict_proba(F), dtype=float)
             labels = [str(c) for c in self.system.classes_]

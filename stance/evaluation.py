@@ -335,8 +335,9 @@ class DocumentLevel(BaseEstimator):
         import pandas as pd
 
         # named columns also without rows: no rows in is no rows out, not a complaint about the columns
-        F = pd.DataFrame(flat, columns=["text", "target", "target_start", "target_end", "holder",
-                                        "holder_start", "holder_end"])
+        from .inputs import PASSAGE_COLUMNS
+
+        F = pd.DataFrame(flat, columns=PASSAGE_COLUMNS)
         if hasattr(self.system, "predict_proba") and self.classes_ is not None:
             P = np.asarray(self.system.predict_proba(F))
             out, k = [], 0

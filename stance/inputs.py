@@ -7,6 +7,10 @@ from typing import Any, Iterable
 from .encoding import InputError, Item
 
 
+# the columns of a passage frame that the wrappers (ArticleAttitude, DocumentLevel) hand to a passage-level system
+PASSAGE_COLUMNS = ["text", "target", "target_start", "target_end", "holder", "holder_start", "holder_end"]
+
+
 def find_span(text: str, target: str) -> tuple[int | None, int | None]:
     """Where ``target`` first occurs in ``text``: as written, else ignoring case; ``(None, None)`` when it does not.
     Offsets index ``text`` itself, also where lower-casing would change its length ("İ").
